@@ -1,0 +1,319 @@
+"""Metric catalog: the named queries every KPI is computed from, rendered to PromQL.
+
+Two layers:
+
+* :data:`METRICS` — the physical series, with their name in each metric flavour
+  (``strimzi-jmx``: Strimzi's JMX-exporter rules; ``strimzi-metrics-reporter``: the Strimzi
+  Metrics Reporter), their unit and meaning. A campaign may rename any of them or add label
+  matchers (``metrics.overrides``).
+* :data:`QUERIES` — the logical inputs of the analyses (replicated rate, offered rate, lag, …),
+  each a PromQL expression over those metrics, with its unit and meaning.
+
+Choices that matter for the numbers:
+
+* Rates use ``irate`` over a window of three scrape intervals: the rate between the last two
+  scrapes, with counter resets handled. ``rate(…[1m])`` would smear the start and end of a stall
+  by up to a minute and break the one-step accuracy that time KPIs owe.
+* Windowed MM2 gauges (``*_max``, ``*_avg``) read NaN on idle partitions. Every aggregation
+  filters them out first (``x >= -Inf`` is false for NaN), so one idle partition cannot poison a
+  sum or an average.
+* JMX quotes label values holding ``>`` or ``|`` (connector and client ids): the ``strimzi-jmx``
+  flavour matches them with their literal quotes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Literal
+
+from .errors import CatalogError
+from .promql import Matcher, parse_selector, quote, regex_escape
+
+if TYPE_CHECKING:
+    from .params import Campaign
+
+Flavour = Literal["strimzi-jmx", "strimzi-metrics-reporter"]
+# Which campaign selector applies to a metric.
+Scope = Literal["mm2", "source_exporter", "target_exporter", "plain"]
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    """A physical series family."""
+
+    key: str
+    names: dict[str, str]  # flavour -> metric name
+    unit: str
+    meaning: str
+    scope: Scope = "mm2"
+    # Which campaign-derived matchers apply: the MM2 source-connector labels, the connector
+    # label, the replication consumer's client id, source or remote topic names.
+    topic: Literal["none", "source", "remote"] = "none"
+    connector_label: bool = False
+    client_label: bool = False
+    extra: tuple[Matcher, ...] = ()
+
+
+def _both(name: str) -> dict[str, str]:
+    return {"strimzi-jmx": name, "strimzi-metrics-reporter": name}
+
+
+_MSC = "kafka_connect_mirror_mirrorsourceconnector_"
+
+METRICS: dict[str, MetricDef] = {
+    m.key: m
+    for m in [
+        MetricDef("record_count", _both(_MSC + "record_count"), "records",
+                  "Records replicated per task and partition, cumulative while the task lives "
+                  "(restarts from 0 when a task moves).", topic="remote"),
+        MetricDef("replication_latency_max", _both(_MSC + "replication_latency_ms_max"), "ms",
+                  "Max of now - record timestamp at target ack, over the last ~60 s window; NaN "
+                  "on idle partitions.", topic="remote"),
+        MetricDef("replication_latency_avg", _both(_MSC + "replication_latency_ms_avg"), "ms",
+                  "Average replication latency over the last ~60 s window; NaN on idle partitions.",
+                  topic="remote"),
+        MetricDef("record_age_max", _both(_MSC + "record_age_ms_max"), "ms",
+                  "Max age of a record when MM2 polls it, over the last ~60 s window; NaN on idle "
+                  "partitions.", topic="remote"),
+        MetricDef("consumer_lag", {
+            "strimzi-jmx": "kafka_consumer_fetch_manager_records_lag",
+            "strimzi-metrics-reporter": "kafka_consumer_consumer_fetch_manager_metrics_records_lag",
+        }, "records", "Replication consumer's lag per source partition (exists only while the "
+           "task fetches).", topic="source", client_label=True),
+        MetricDef("source_end_offset", _both("kafka_topic_partition_current_offset"), "offset",
+                  "Next offset of each source partition (kafka_exporter on the source cluster).",
+                  scope="source_exporter", topic="source"),
+        MetricDef("target_end_offset", _both("kafka_topic_partition_current_offset"), "offset",
+                  "Next offset of each replicated partition (kafka_exporter on the target cluster).",
+                  scope="target_exporter", topic="remote"),
+        MetricDef("running_tasks", {
+            "strimzi-jmx": "kafka_connect_worker_connector_running_task_count",
+            "strimzi-metrics-reporter":
+                "kafka_connect_connect_worker_metrics_connector_running_task_count",
+        }, "tasks", "Tasks of the connector running on each worker.", connector_label=True),
+        MetricDef("total_tasks", {
+            "strimzi-jmx": "kafka_connect_worker_connector_total_task_count",
+            "strimzi-metrics-reporter":
+                "kafka_connect_connect_worker_metrics_connector_total_task_count",
+        }, "tasks", "Tasks of the connector assigned to each worker.", connector_label=True),
+        MetricDef("failed_tasks", {
+            "strimzi-jmx": "kafka_connect_worker_connector_failed_task_count",
+            "strimzi-metrics-reporter":
+                "kafka_connect_connect_worker_metrics_connector_failed_task_count",
+        }, "tasks", "Tasks of the connector in FAILED state on each worker.", connector_label=True),
+        MetricDef("rebalancing", {
+            "strimzi-jmx": "kafka_connect_worker_rebalance_rebalancing",
+            "strimzi-metrics-reporter":
+                "kafka_connect_connect_worker_rebalance_metrics_rebalancing",
+        }, "0/1", "1 while the worker is rebalancing; one series per live worker."),
+        MetricDef("rebalance_max_time", {
+            "strimzi-jmx": "kafka_connect_worker_rebalance_rebalance_max_time_ms",
+            "strimzi-metrics-reporter":
+                "kafka_connect_connect_worker_rebalance_metrics_rebalance_max_time_ms",
+        }, "ms", "Connect's own rebalance time (assignment received to work started), max "
+           "over ~60 s; NaN afterwards."),
+        MetricDef("completed_rebalances", {
+            "strimzi-jmx": "kafka_connect_worker_rebalance_completed_rebalances_total",
+            "strimzi-metrics-reporter":
+                "kafka_connect_connect_worker_rebalance_metrics_completed_rebalances",
+        }, "rebalances", "Rebalances completed by each worker, cumulative."),
+        MetricDef("record_errors", {
+            "strimzi-jmx": "kafka_connect_task_error_total_record_errors",
+            "strimzi-metrics-reporter": "kafka_connect_task_error_metrics_total_record_errors",
+        }, "records", "Record errors per task, cumulative while the task lives.",
+            connector_label=True),
+        MetricDef("record_failures", {
+            "strimzi-jmx": "kafka_connect_task_error_total_record_failures",
+            "strimzi-metrics-reporter": "kafka_connect_task_error_metrics_total_record_failures",
+        }, "records", "Record processing failures per task, cumulative while the task lives.",
+            connector_label=True),
+        MetricDef("jvm_heap_used", _both("jvm_memory_used_bytes"), "bytes",
+                  "JVM heap in use on each worker.", extra=(Matcher("area", "=", "heap"),)),
+        MetricDef("up", _both("up"), "0/1", "Scrape health of each MM2 worker target."),
+        MetricDef("cert_expiry", _both("probe_ssl_earliest_cert_expiry"), "unix seconds",
+                  "Expiry time of the earliest certificate in the chain (blackbox_exporter).",
+                  scope="plain"),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    """A named logical input of the analyses."""
+
+    name: str
+    unit: str
+    meaning: str
+    build: Callable[["_Context"], str] = field(repr=False)
+    per_partition: bool = False  # large: fetch at instants, not over a range
+    optional: bool = False  # needs configuration the campaign may not have (probe)
+
+    def needs(self, campaign: "Campaign") -> bool:
+        return not self.optional or campaign.metrics.probe is not None
+
+
+class _Context:
+    """What a query builder needs: metric selectors and windows for one campaign."""
+
+    def __init__(self, campaign: "Campaign", range_: str | None):
+        self.c = campaign
+        m = campaign.metrics
+        self.rate_window = f"{int(3 * campaign.source.scrape_interval.total_seconds())}s"
+        self.range = range_ or self.rate_window
+        self.src_topics = f"(?:{m.topics})"
+        if m.replication_policy == "identity":
+            self.remote_topics = self.src_topics
+        else:
+            self.remote_topics = f"{regex_escape(m.source_alias)}\\.(?:{m.topics})"
+
+    def sel(self, key: str) -> str:
+        """``name{matchers}`` for a catalog metric in this campaign."""
+        metric = METRICS[key]
+        m = self.c.metrics
+        override = m.overrides.get(key)
+        name = (override.name if override and override.name else None) or metric.names[m.flavour]
+        matchers: list[Matcher] = list(metric.extra)
+        scope_selector = {
+            "mm2": m.mm2_selector,
+            "source_exporter": m.source_exporter_selector,
+            "target_exporter": m.target_exporter_selector,
+            "plain": "",
+        }[metric.scope]
+        matchers += parse_selector(scope_selector)
+        if metric.topic == "remote":
+            matchers.append(Matcher("topic", "=~", self.remote_topics))
+        elif metric.topic == "source":
+            matchers.append(Matcher("topic", "=~", self.src_topics))
+        if key in ("record_count", "replication_latency_max", "replication_latency_avg",
+                   "record_age_max"):
+            matchers.append(Matcher("target", "=", m.target_alias))
+        if metric.connector_label:
+            if m.flavour == "strimzi-jmx":  # JMX quotes ids holding '>' (a->b.MirrorSourceConnector)
+                matchers.append(Matcher("connector", "=~", f'"?(?:{m.connector})"?'))
+            else:
+                matchers.append(Matcher("connector", "=~", m.connector))
+        if metric.client_label:
+            label = "clientid" if m.flavour == "strimzi-jmx" else "client_id"
+            flow = regex_escape(f"{m.source_alias}->{m.target_alias}")
+            matchers.append(Matcher(label, "=~", f'"?{flow}\\|.*\\|replication-consumer"?'))
+        if override and override.selector:
+            matchers += parse_selector(override.selector)
+        return name + "{" + ", ".join(x.render() for x in matchers) + "}"
+
+    def probe(self, suffix: str = "") -> str:
+        probe = self.c.metrics.probe
+        if probe is None:
+            raise CatalogError("this query needs metrics.probe in the campaign parameters")
+        return probe.histogram + suffix + "{" + ", ".join(
+            x.render() for x in parse_selector(probe.selector)
+        ) + "}"
+
+
+def _known(expr: str) -> str:
+    """Drop NaN samples (idle windowed gauges) before aggregating."""
+    return f"({expr} >= -Inf)"
+
+
+QUERIES: dict[str, QuerySpec] = {
+    q.name: q
+    for q in [
+        QuerySpec("replicated_rate", "records/s",
+                  "Records replicated per second, all partitions (irate of record_count).",
+                  lambda x: f"sum(irate({x.sel('record_count')}[{x.rate_window}]))"),
+        QuerySpec("replicated_rate_by_topic", "records/s",
+                  "Records replicated per second, per remote topic.",
+                  lambda x: f"sum by (topic) (irate({x.sel('record_count')}[{x.rate_window}]))"),
+        QuerySpec("offered_rate", "records/s",
+                  "Records produced per second on the replicated source topics (end offsets).",
+                  lambda x: f"sum(irate({x.sel('source_end_offset')}[{x.rate_window}]))"),
+        QuerySpec("offered_rate_by_topic", "records/s",
+                  "Records produced per second, per source topic.",
+                  lambda x: f"sum by (topic) (irate({x.sel('source_end_offset')}[{x.rate_window}]))"),
+        QuerySpec("target_rate", "records/s",
+                  "Records written per second to the remote topics on the target (end offsets).",
+                  lambda x: f"sum(irate({x.sel('target_end_offset')}[{x.rate_window}]))"),
+        QuerySpec("source_offsets", "offset",
+                  "End offset of each replicated source partition.",
+                  lambda x: f"max by (topic, partition) ({x.sel('source_end_offset')})",
+                  per_partition=True),
+        QuerySpec("target_offsets", "offset",
+                  "End offset of each remote partition on the target.",
+                  lambda x: f"max by (topic, partition) ({x.sel('target_end_offset')})",
+                  per_partition=True),
+        QuerySpec("latency_max", "ms",
+                  "Highest replication latency over all partitions, per scrape (window max).",
+                  lambda x: f"max({_known(x.sel('replication_latency_max'))})"),
+        QuerySpec("latency_avg", "ms",
+                  "Mean of the partitions' windowed average replication latency, per scrape.",
+                  lambda x: f"avg({_known(x.sel('replication_latency_avg'))})"),
+        QuerySpec("record_age_max", "ms",
+                  "Highest record age at poll time over all partitions, per scrape.",
+                  lambda x: f"max({_known(x.sel('record_age_max'))})"),
+        QuerySpec("consumer_lag", "records",
+                  "Replication consumer lag summed over source partitions.",
+                  lambda x: f"sum({_known(x.sel('consumer_lag'))})"),
+        QuerySpec("consumer_lag_max", "records",
+                  "Highest replication consumer lag of a single partition.",
+                  lambda x: f"max({_known(x.sel('consumer_lag'))})"),
+        QuerySpec("tasks_running", "tasks", "Running tasks of the connector, all workers.",
+                  lambda x: f"sum({x.sel('running_tasks')})"),
+        QuerySpec("tasks_total", "tasks", "Assigned tasks of the connector, all workers.",
+                  lambda x: f"sum({x.sel('total_tasks')})"),
+        QuerySpec("tasks_failed", "tasks", "Failed tasks of the connector, all workers.",
+                  lambda x: f"sum({x.sel('failed_tasks')})"),
+        QuerySpec("workers", "workers", "Connect workers reporting (one rebalance series each).",
+                  lambda x: f"count({x.sel('rebalancing')})"),
+        QuerySpec("rebalancing", "0/1", "1 when any worker is rebalancing.",
+                  lambda x: f"max({x.sel('rebalancing')})"),
+        QuerySpec("rebalance_max_time", "ms", "Connect's rebalance-max-time, highest over workers.",
+                  lambda x: f"max({_known(x.sel('rebalance_max_time'))})"),
+        QuerySpec("record_errors_rate", "records/s", "Task record errors per second.",
+                  lambda x: f"sum(irate({x.sel('record_errors')}[{x.rate_window}]))"),
+        QuerySpec("record_failures_rate", "records/s", "Task record failures per second.",
+                  lambda x: f"sum(irate({x.sel('record_failures')}[{x.rate_window}]))"),
+        QuerySpec("jvm_heap_used", "bytes", "JVM heap used, per worker.",
+                  lambda x: f"sum without (area, id) ({x.sel('jvm_heap_used')})"),
+        QuerySpec("up", "0/1", "Scrape health, per MM2 worker target.",
+                  lambda x: x.sel("up")),
+        QuerySpec("cert_expiry", "unix seconds", "Earliest certificate expiry time.",
+                  lambda x: f"min({x.sel('cert_expiry')})"),
+        QuerySpec("probe_latency_buckets", "records",
+                  "End-to-end probe histogram: records per latency bucket over the range.",
+                  lambda x: f"sum by (le) (increase({x.probe('_bucket')}[{x.range}]))",
+                  optional=True),
+        QuerySpec("probe_lost", "records", "Records the probe reports lost over the range.",
+                  lambda x: _probe_lost(x), optional=True),
+    ]
+}
+
+
+def _probe_lost(x: _Context) -> str:
+    probe = x.c.metrics.probe
+    if probe is None or probe.loss_counter is None:
+        raise CatalogError("probe_lost needs metrics.probe.loss_counter in the campaign parameters")
+    matchers = ", ".join(m.render() for m in parse_selector(probe.selector))
+    return f"sum(increase({probe.loss_counter}{{{matchers}}}[{x.range}]))"
+
+
+def render(name: str, campaign: "Campaign", *, range_: str | None = None) -> str:
+    """Render the named query to PromQL for ``campaign``.
+
+    ``range_`` sets the ``[range]`` of the queries that integrate over a range (probe histogram,
+    probe loss); it defaults to the rate window.
+    """
+    try:
+        spec = QUERIES[name]
+    except KeyError:
+        raise CatalogError(f"unknown query {name!r}; known queries: {', '.join(QUERIES)}") from None
+    return spec.build(_Context(campaign, range_))
+
+
+def needed_queries(campaign: "Campaign") -> list[str]:
+    """Names of the catalog queries this campaign can and should record."""
+    names = [q.name for q in QUERIES.values() if q.needs(campaign)]
+    if campaign.metrics.probe is None or campaign.metrics.probe.loss_counter is None:
+        names = [n for n in names if n != "probe_lost"]
+    return names
+
+
+__all__ = ["METRICS", "QUERIES", "MetricDef", "QuerySpec", "needed_queries", "quote", "render"]

@@ -1,0 +1,39 @@
+"""Exception hierarchy.
+
+Every error a user can cause or meet carries a message meant to be read by a person: it names
+what was being done (the field, the URL, the query, the time range) and why it failed. No message
+ever contains a credential: secrets live only in request headers, which no message quotes.
+"""
+
+from __future__ import annotations
+
+
+class Mm2ReportError(Exception):
+    """Base class of every error raised on purpose by mm2report."""
+
+
+class ParameterError(Mm2ReportError):
+    """A campaign parameter file is invalid.
+
+    ``problems`` holds one ``(field_path, reason)`` pair per problem, so the CLI can print one
+    line per problem and a test can check each of them.
+    """
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]):
+        self.source = source
+        self.problems = list(problems)
+        lines = "\n".join(f"  {path or '<file>'}: {reason}" for path, reason in self.problems)
+        noun = "problem" if len(self.problems) == 1 else "problems"
+        super().__init__(f"{source}: {len(self.problems)} {noun}\n{lines}")
+
+
+class CatalogError(Mm2ReportError):
+    """A query name is unknown, or a query cannot be rendered for this campaign."""
+
+
+class SourceError(Mm2ReportError):
+    """A query could not be answered by a source (server, network or snapshot)."""
+
+
+class SnapshotError(SourceError):
+    """A snapshot is missing, incomplete, tampered with or written by another version."""

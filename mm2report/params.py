@@ -1,0 +1,737 @@
+"""Campaign parameters: the one place where a parameter file is read and validated.
+
+A campaign file is YAML. It is validated into frozen, typed models; anything unexpected is
+refused with one ``(field path, reason)`` pair per problem (see :class:`ParameterError`):
+
+* unknown keys, duplicate keys and times without a UTC offset are errors;
+* every time is converted to UTC; durations accept ``15s``, ``10m``, ``1h30m``, ``24h``, ``2d``;
+* credentials are never values of the file: only the *names* of environment variables or the
+  *paths* of files that hold them (:class:`SecretRef`);
+* relative paths are resolved against the directory of the parameter file.
+
+``load_campaign(path)`` is the entry point; ``Campaign.model_validate(data, context=...)`` is used
+by tests and by the simulator to build campaigns in memory.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ParameterError
+from .promql import parse_selector
+
+# --------------------------------------------------------------------------------------------
+# Scalar types
+# --------------------------------------------------------------------------------------------
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Parse ``15s``, ``10m``, ``1h30m``, ``2d`` (or a number of seconds) into a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 15s, 10m or 24h")
+    if isinstance(value, (int, float)):
+        return timedelta(seconds=float(value))
+    if not isinstance(value, str):
+        raise ValueError("expected a duration such as 15s, 10m or 24h")
+    text = value.strip()
+    pos, seconds = 0, 0.0
+    for match in _DURATION_PART.finditer(text):
+        if match.start() != pos:
+            break
+        seconds += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+        pos = match.end()
+    if pos == 0 or pos != len(text):
+        raise ValueError(f"cannot read {value!r} as a duration (examples: 15s, 10m, 1h30m, 24h)")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(delta: timedelta) -> str:
+    """Render a timedelta the way it is written in parameter files (``1h30m``, ``15s``)."""
+    total = delta.total_seconds()
+    if total == 0:
+        return "0s"
+    parts, rest = [], total
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{int(count)}{unit}")
+    if rest:
+        parts.append(f"{rest:g}s")
+    return "".join(parts)
+
+
+def parse_utc(value: Any) -> datetime:
+    """Parse an ISO 8601 time that carries its UTC offset; return it in UTC."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                f"cannot read {value!r} as an ISO 8601 time (example: 2026-11-19T08:00:00+01:00)"
+            ) from None
+    else:
+        raise ValueError("expected an ISO 8601 time with offset, e.g. 2026-11-19T08:00:00+01:00")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(
+            f"time {value!s} has no UTC offset; write it with one, e.g. 2026-11-19T08:00:00+01:00"
+        )
+    return moment.astimezone(timezone.utc)
+
+
+def _positive_duration(value: Any) -> timedelta:
+    delta = parse_duration(value)
+    if delta <= timedelta(0):
+        raise ValueError("must be a positive duration")
+    return delta
+
+
+Duration = Annotated[timedelta, BeforeValidator(_positive_duration)]
+UtcTime = Annotated[datetime, BeforeValidator(parse_utc)]
+
+
+def _check_regex(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("expected a non-empty regular expression")
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression: {exc}") from None
+    return value
+
+
+def _check_selector(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError('expected label matchers such as job="kafka-exporter-source"')
+    parse_selector(value)  # raises ValueError with the reason
+    return value.strip()
+
+
+Regex = Annotated[str, BeforeValidator(_check_regex)]
+Selector = Annotated[str, BeforeValidator(_check_selector)]
+
+_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _resolve_path(value: Any, info: ValidationInfo) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, (str, Path)) or str(value) == "":
+        raise ValueError("expected a file path")
+    path = Path(value).expanduser()
+    base = (info.context or {}).get("base_dir")
+    if not path.is_absolute() and base is not None:
+        path = Path(base) / path
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Source
+# --------------------------------------------------------------------------------------------
+
+
+class SecretRef(_Strict):
+    """Where a secret is read from: an environment variable *name* or a file *path*."""
+
+    env: str | None = None
+    file: Path | None = None
+
+    _resolve = field_validator("file", mode="before")(_resolve_path)
+
+    @field_validator("env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.match(value):
+            raise ValueError("must be the name of an environment variable, not its value")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self):
+        if (self.env is None) == (self.file is None):
+            raise ValueError("give exactly one of 'env' (variable name) or 'file' (path)")
+        return self
+
+    def describe(self) -> str:
+        return f"environment variable {self.env}" if self.env else f"file {self.file}"
+
+    def read(self) -> str:
+        """Return the secret; the error names where it was looked for, never its value."""
+        if self.env is not None:
+            import os
+
+            value = os.environ.get(self.env)
+            if not value:
+                raise ParameterError(
+                    "credentials", [("source.auth", f"environment variable {self.env} is not set")]
+                )
+            return value
+        try:
+            return Path(self.file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ParameterError(
+                "credentials",
+                [("source.auth", f"cannot read secret file {self.file}: {exc.strerror}")],
+            ) from None
+
+
+class BearerAuth(_Strict):
+    type: Literal["bearer"]
+    token: SecretRef
+
+
+class BasicAuth(_Strict):
+    type: Literal["basic"]
+    username: SecretRef
+    password: SecretRef
+
+
+Auth = Annotated[Union[BearerAuth, BasicAuth], Field(discriminator="type")]
+
+
+class Tls(_Strict):
+    """TLS settings; honoured even when REQUESTS_CA_BUNDLE is set in the environment."""
+
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    verify: bool = True
+
+    _resolve = field_validator("ca_file", "cert_file", "key_file", mode="before")(_resolve_path)
+
+    @field_validator("ca_file", "cert_file", "key_file")
+    @classmethod
+    def _exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self):
+        if self.key_file is not None and self.cert_file is None:
+            raise ValueError("key_file needs cert_file")
+        return self
+
+
+class Timeouts(_Strict):
+    connect: Duration = timedelta(seconds=5)
+    read: Duration = timedelta(seconds=60)
+
+
+class Source(_Strict):
+    """Where metrics come from: a Prometheus-compatible URL or a recorded snapshot."""
+
+    url: str | None = None
+    snapshot: Path | None = None
+    step: Duration = timedelta(seconds=15)
+    scrape_interval: Duration = timedelta(seconds=15)
+    timeouts: Timeouts = Timeouts()
+    retries: int = Field(3, ge=0, le=10)
+    max_points: int = Field(11_000, ge=100, le=1_000_000)
+    concurrency: int = Field(4, ge=1, le=16)
+    auth: Auth | None = None
+    tls: Tls | None = None
+
+    _resolve = field_validator("snapshot", mode="before")(_resolve_path)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("expected an http:// or https:// URL")
+        if parts.username is not None or parts.password is not None:
+            # Never echo the URL: it holds a credential.
+            raise ValueError(
+                "credentials must not be written in the URL; use source.auth with an "
+                "environment variable or a file"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError("the URL must not carry a query string or fragment")
+        return value.rstrip("/")
+
+    @field_validator("snapshot")
+    @classmethod
+    def _snapshot(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"no such snapshot directory: {value}")
+        return value
+
+    @field_validator("step")
+    @classmethod
+    def _step(cls, value: timedelta) -> timedelta:
+        if value.total_seconds() < 1 or value.total_seconds() != int(value.total_seconds()):
+            raise ValueError("the step must be a whole number of seconds, at least 1s")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self):
+        if (self.url is None) == (self.snapshot is None):
+            raise ValueError("give exactly one of 'url' (Prometheus-compatible API) or 'snapshot'")
+        if self.snapshot is not None and (self.auth is not None or self.tls is not None):
+            raise ValueError("'auth' and 'tls' apply only to a 'url' source")
+        return self
+
+    @property
+    def kind(self) -> Literal["prometheus", "snapshot"]:
+        return "prometheus" if self.url else "snapshot"
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics
+# --------------------------------------------------------------------------------------------
+
+
+class MetricOverride(_Strict):
+    """Replace a catalog metric's name and/or add label matchers to it."""
+
+    name: str | None = None
+    selector: Selector = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and not _METRIC_NAME.match(value):
+            raise ValueError(f"{value!r} is not a valid Prometheus metric name")
+        return value
+
+
+class Probe(_Strict):
+    """Optional end-to-end latency probe exposed as a Prometheus histogram."""
+
+    histogram: str
+    unit: Literal["seconds", "milliseconds"] = "seconds"
+    loss_counter: str | None = None
+    selector: Selector = ""
+
+    @field_validator("histogram", "loss_counter")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and not _METRIC_NAME.match(value):
+            raise ValueError(f"{value!r} is not a valid Prometheus metric name")
+        return value
+
+
+class Metrics(_Strict):
+    """How the campaign's series are named and told apart."""
+
+    flavour: Literal["strimzi-jmx", "strimzi-metrics-reporter"] = "strimzi-jmx"
+    replication_policy: Literal["default", "identity"] = "default"
+    source_alias: str
+    target_alias: str
+    topics: Regex
+    connector: Regex = ".*MirrorSourceConnector"
+    mm2_selector: Selector = ""
+    source_exporter_selector: Selector
+    target_exporter_selector: Selector
+    probe: Probe | None = None
+    overrides: dict[str, MetricOverride] = {}
+
+    @field_validator("source_alias", "target_alias")
+    @classmethod
+    def _alias(cls, value: str) -> str:
+        if not re.match(r"^[A-Za-z0-9._-]+$", value):
+            raise ValueError("a cluster alias holds only letters, digits, '.', '_' and '-'")
+        return value
+
+    @field_validator("overrides")
+    @classmethod
+    def _known(cls, value: dict[str, MetricOverride]) -> dict[str, MetricOverride]:
+        from .catalog import METRICS
+
+        unknown = sorted(set(value) - set(METRICS))
+        if unknown:
+            raise ValueError(
+                f"unknown metric {', '.join(unknown)}; known metrics: {', '.join(sorted(METRICS))}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self):
+        if self.source_alias == self.target_alias:
+            raise ValueError("source_alias and target_alias must differ")
+        if self.source_exporter_selector == self.target_exporter_selector:
+            raise ValueError(
+                "source_exporter_selector and target_exporter_selector must differ, otherwise "
+                "source and target offsets cannot be told apart"
+            )
+        return self
+
+
+# --------------------------------------------------------------------------------------------
+# Thresholds
+# --------------------------------------------------------------------------------------------
+
+
+class Thresholds(_Strict):
+    """Acceptance thresholds; defaults are those of the campaign's source documents."""
+
+    latency_p99_slo_ms: float = Field(5000, gt=0, le=3_600_000)
+    sla_latency_ms: float = Field(1000, gt=0, le=3_600_000)
+    lag_records: float = Field(10_000, ge=0)
+    availability_pct: float = Field(99.9886, gt=0, le=100)
+    mttr: Duration = timedelta(minutes=10)
+    rto: Duration = timedelta(minutes=5)
+    rpo: Duration = timedelta(seconds=60)
+    recommended_capacity_ratio: float = Field(0.70, gt=0, le=1)
+    sustained_ratio: float = Field(0.98, gt=0.5, le=1)
+    soak_min_duration: Duration = timedelta(hours=24)
+    cert_min_days: float = Field(90, ge=0, le=3650)
+
+
+# --------------------------------------------------------------------------------------------
+# Phases and events
+# --------------------------------------------------------------------------------------------
+
+EVENT_KINDS = (
+    "broker_stop",
+    "worker_stop",
+    "worker_restart",
+    "worker_add",
+    "network_cut",
+    "burst",
+    "error_scenario",
+    "other",
+)
+PHASE_NAMES = ("smoke", "nominal", "latency", "capacity", "soak", "resilience", "errors")
+
+
+class Window(_Strict):
+    start: UtcTime
+    end: UtcTime
+
+
+class Event(_Strict):
+    kind: Literal[EVENT_KINDS]  # type: ignore[valid-type]
+    start: UtcTime
+    end: UtcTime | None = None
+    target: str | None = None
+    expected: str | None = None
+    note: str | None = None
+
+
+class LoadStep(_Strict):
+    start: UtcTime
+    end: UtcTime
+    offered_rate: float | None = Field(None, gt=0)
+
+
+class Phase(_Strict):
+    start: UtcTime
+    end: UtcTime
+    events: tuple[Event, ...] = ()
+    note: str | None = None
+
+
+class LatencyPhase(Phase):
+    baseline: Window | None = None
+
+
+class CapacityPhase(Phase):
+    steps: tuple[LoadStep, ...] = ()
+    warmup: Duration = timedelta(seconds=60)
+
+
+class Phases(_Strict):
+    smoke: Phase | None = None
+    nominal: Phase | None = None
+    latency: LatencyPhase | None = None
+    capacity: CapacityPhase | None = None
+    soak: Phase | None = None
+    resilience: Phase | None = None
+    errors: Phase | None = None
+
+    def items(self) -> list[tuple[str, Phase]]:
+        """The phases present, in run order."""
+        return [(name, getattr(self, name)) for name in PHASE_NAMES if getattr(self, name)]
+
+
+# --------------------------------------------------------------------------------------------
+# Manual checklist (seed 000) and alerts
+# --------------------------------------------------------------------------------------------
+
+#: Manual checklist items of the final production checklist, by group.
+CHECKLIST_ITEMS: dict[str, tuple[str, str]] = {
+    # id: (group, French label as in the source document)
+    "runbook": ("documentation", "Runbook d'exploitation documenté"),
+    "rollback_procedure": ("documentation", "Procédure de rollback prête"),
+    "escalation_contacts": ("documentation", "Contacts escalade définis"),
+    "dashboards_access": ("documentation", "Dashboards accessibles à l'équipe ops"),
+    "alerts_configured_tested": ("documentation", "Alertes configurées et testées"),
+    "config_backup": ("configuration", "Config MM2 sauvegardée (backup)"),
+    "parameters_tuned": ("configuration", "Paramètres optimisés selon tests"),
+    "quotas": ("configuration", "Quotas appropriés configurés"),
+    "acls": ("configuration", "ACLs correctes sur tous les topics"),
+    "certificates_valid": ("configuration", "SSL/Certificats valides > 3 mois"),
+    "dashboard_replication": ("monitoring", "Dashboard mm2-replication fonctionnel"),
+    "dashboard_detailed": ("monitoring", "Dashboard mm2-detailed fonctionnel"),
+    "prometheus_alerts": ("monitoring", "Alertes Prometheus configurées"),
+    "notification_tested": ("monitoring", "Notification (Slack/PagerDuty) testée"),
+    "rollback_tested": ("operations", "Rollback testé"),
+}
+
+
+class ChecklistItem(_Strict):
+    id: str
+    status: Literal["done", "not_done", "not_applicable"]
+    evidence: str | None = None
+    date: UtcTime | None = None
+    by: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in CHECKLIST_ITEMS:
+            raise ValueError(
+                f"unknown checklist item {value!r}; known items: {', '.join(CHECKLIST_ITEMS)}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self):
+        if self.status == "done" and (not self.evidence or self.date is None):
+            raise ValueError("an item marked 'done' needs its 'evidence' and its 'date'")
+        return self
+
+
+class Alerts(_Strict):
+    expected_rules: tuple[str, ...] = ()
+
+
+class CampaignInfo(_Strict):
+    name: str
+    client: str
+    timezone: str = "Europe/Paris"
+    language: Literal["fr", "en"] = "fr"
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError(
+                "use 1-64 letters, digits, '.', '_' or '-' (it names the output folder)"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (example: Europe/Paris)") from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Campaign(_Strict):
+    """A validated campaign parameter file."""
+
+    version: Literal[1] = 1
+    campaign: CampaignInfo
+    source: Source
+    metrics: Metrics
+    thresholds: Thresholds = Thresholds()
+    phases: Phases
+    checklist: tuple[ChecklistItem, ...] = ()
+    alerts: Alerts = Alerts()
+
+    def phase(self, name: str) -> Phase:
+        found = getattr(self.phases, name, None) if name in PHASE_NAMES else None
+        if found is None:
+            raise KeyError(f"phase {name!r} is not defined in campaign {self.campaign.name}")
+        return found
+
+    @property
+    def span(self) -> Window:
+        """From the start of the first phase to the end of the last one."""
+        phases = [p for _, p in self.phases.items()]
+        return Window(start=min(p.start for p in phases), end=max(p.end for p in phases))
+
+
+# --------------------------------------------------------------------------------------------
+# Semantic checks that span several fields
+# --------------------------------------------------------------------------------------------
+
+
+def _semantic_problems(c: Campaign) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    present = c.phases.items()
+    if not present:
+        problems.append(("phases", f"define at least one phase ({', '.join(PHASE_NAMES)})"))
+    for name, phase in present:
+        where = f"phases.{name}"
+        if phase.end <= phase.start:
+            problems.append((f"{where}.end", "must be after start"))
+            continue
+        for i, event in enumerate(phase.events):
+            problems += _inside(f"{where}.events[{i}]", event.start, event.end, phase)
+        if isinstance(phase, LatencyPhase) and phase.baseline is not None:
+            problems += _inside(f"{where}.baseline", phase.baseline.start, phase.baseline.end, phase)
+        if isinstance(phase, CapacityPhase):
+            problems += _check_steps(where, phase)
+    seen: set[str] = set()
+    for i, item in enumerate(c.checklist):
+        if item.id in seen:
+            problems.append((f"checklist[{i}].id", f"item {item.id!r} is listed twice"))
+        seen.add(item.id)
+    if c.source.step < c.source.scrape_interval:
+        problems.append(
+            ("source.step", "must not be shorter than source.scrape_interval (no data between scrapes)")
+        )
+    return problems
+
+
+def _inside(path: str, start: datetime, end: datetime | None, phase: Phase) -> list[tuple[str, str]]:
+    problems = []
+    if end is not None and end <= start:
+        problems.append((f"{path}.end", "must be after start"))
+    if not phase.start <= start <= phase.end:
+        problems.append((f"{path}.start", "must lie inside its phase"))
+    if end is not None and not phase.start <= end <= phase.end:
+        problems.append((f"{path}.end", "must lie inside its phase"))
+    return problems
+
+
+def _check_steps(where: str, phase: CapacityPhase) -> list[tuple[str, str]]:
+    problems = []
+    previous_end = None
+    for i, step in enumerate(phase.steps):
+        problems += _inside(f"{where}.steps[{i}]", step.start, step.end, phase)
+        if previous_end is not None and step.start < previous_end:
+            problems.append((f"{where}.steps[{i}].start", "load steps must be in order and not overlap"))
+        if step.end - step.start <= phase.warmup:
+            problems.append((f"{where}.steps[{i}]", "the step is not longer than the warm-up"))
+        previous_end = step.end
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that keeps timestamps as text (we parse them) and refuses duplicate keys."""
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict:
+    loader.flatten_mapping(node)
+    mapping: dict = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise ParameterError(
+                loader.name, [(str(key), f"duplicate key (line {key_node.start_mark.line + 1})")]
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _path_of(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _problems_of(error: ValidationError) -> list[tuple[str, str]]:
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = tuple(p for p in item["loc"] if p not in ("bearer", "basic"))
+        kind, msg = item["type"], item["msg"]
+        if kind == "extra_forbidden":
+            msg = "unknown key"
+        elif kind == "missing":
+            msg = "required"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        elif kind == "literal_error":
+            msg = msg.replace("Input should be", "expected")
+        problems.append((_path_of(loc), msg))
+    return problems
+
+
+def validate_campaign(data: Any, *, source: str = "<parameters>", base_dir: Path | None = None) -> Campaign:
+    """Validate an already-parsed parameter mapping; raise :class:`ParameterError`."""
+    if not isinstance(data, dict):
+        raise ParameterError(source, [("", "the file must hold a YAML mapping of sections")])
+    try:
+        campaign = Campaign.model_validate(data, context={"base_dir": base_dir})
+    except ValidationError as exc:
+        raise ParameterError(source, _problems_of(exc)) from None
+    problems = _semantic_problems(campaign)
+    if problems:
+        raise ParameterError(source, problems)
+    return campaign
+
+
+def load_campaign(path: str | Path) -> Campaign:
+    """Read and validate a campaign parameter file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParameterError(str(path), [("", "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParameterError(str(path), [("", f"cannot read the file: {exc}")]) from None
+    try:
+        loader = _StrictLoader(text)
+        loader.name = str(path)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ParameterError(str(path), [("", f"not valid YAML: {where}{reason}")]) from None
+    return validate_campaign(data, source=str(path), base_dir=path.resolve().parent)

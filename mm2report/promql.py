@@ -1,0 +1,106 @@
+"""Small, exact helpers for writing PromQL: string literals, regex escaping, label matchers.
+
+JMX-exported label values carry literal double quotes (``connector="\\"a->b.MirrorSourceConnector\\""``
+in PromQL), so every value is written through :func:`quote` and never pasted into a query.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_OPS = ("=~", "!~", "!=", "=")
+_ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t", "r": "\r", "`": "`"}
+
+
+class Matcher(NamedTuple):
+    label: str
+    op: str
+    value: str
+
+    def render(self) -> str:
+        return f"{self.label}{self.op}{quote(self.value)}"
+
+
+def quote(value: str) -> str:
+    """Return ``value`` as a PromQL double-quoted string literal."""
+    escaped = (
+        value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    )
+    return f'"{escaped}"'
+
+
+def regex_escape(text: str) -> str:
+    """Escape ``text`` so that an RE2 regular expression matches it literally."""
+    return re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", text)
+
+
+def parse_selector(text: str) -> list[Matcher]:
+    """Parse label matchers such as ``job="kafka-exporter", namespace=~"kafka|mm2"``.
+
+    Braces are optional. Raises ``ValueError`` with the reason and position on bad input.
+    """
+    text = text.strip()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    matchers: list[Matcher] = []
+    pos = 0
+    while True:
+        pos = _skip_space(text, pos)
+        if pos >= len(text):
+            return matchers
+        label = _LABEL.match(text, pos)
+        if not label:
+            raise ValueError(f"expected a label name at position {pos + 1} of {text!r}")
+        pos = _skip_space(text, label.end())
+        op = next((o for o in _OPS if text.startswith(o, pos)), None)
+        if op is None:
+            raise ValueError(f"expected =, !=, =~ or !~ after label {label.group()!r}")
+        pos = _skip_space(text, pos + len(op))
+        value, pos = _read_string(text, pos)
+        if op in ("=~", "!~"):
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression for {label.group()!r}: {exc}") from None
+        matchers.append(Matcher(label.group(), op, value))
+        pos = _skip_space(text, pos)
+        if pos < len(text):
+            if text[pos] != ",":
+                raise ValueError(f"expected ',' between matchers at position {pos + 1} of {text!r}")
+            pos += 1
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _read_string(text: str, pos: int) -> tuple[str, int]:
+    if pos >= len(text) or text[pos] not in "\"'":
+        raise ValueError(f"expected a quoted label value at position {pos + 1} of {text!r}")
+    delimiter, pos, out = text[pos], pos + 1, []
+    while pos < len(text):
+        char = text[pos]
+        if char == "\\":
+            if pos + 1 >= len(text) or text[pos + 1] not in _ESCAPES:
+                raise ValueError(f"invalid escape in label value at position {pos + 1} of {text!r}")
+            out.append(_ESCAPES[text[pos + 1]])
+            pos += 2
+        elif char == delimiter:
+            return "".join(out), pos + 1
+        else:
+            out.append(char)
+            pos += 1
+    raise ValueError(f"unterminated label value in {text!r}")
+
+
+def selector(*groups: list[Matcher] | str) -> str:
+    """Join matcher lists (or selector strings) into one ``{...}`` selector body."""
+    parts: list[str] = []
+    for group in groups:
+        items = parse_selector(group) if isinstance(group, str) else group
+        parts.extend(m.render() for m in items)
+    return "{" + ", ".join(parts) + "}"
