@@ -73,7 +73,7 @@ def format_duration(delta: timedelta) -> str:
     if total == 0:
         return "0s"
     parts, rest = [], total
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+    for unit, size in (("h", 3600), ("m", 60)):
         count, rest = divmod(rest, size)
         if count:
             parts.append(f"{int(count)}{unit}")
@@ -168,6 +168,16 @@ class SecretRef(_Strict):
     file: Path | None = None
 
     _resolve = field_validator("file", mode="before")(_resolve_path)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reference_only(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError(
+                "a credential is never written in the parameter file: give {env: VARIABLE_NAME} "
+                "or {file: /path/to/secret}"
+            )
+        return value
 
     @field_validator("env")
     @classmethod

@@ -1,0 +1,120 @@
+"""Command line: a thin shell over the library.
+
+Exit codes: 0 done; 1 a source or server failed; 2 bad input (parameters, snapshot, arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import Mm2ReportError, ParameterError, SnapshotError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .params import load_campaign
+    from .summary import campaign_summary
+
+    campaign = load_campaign(args.params)
+    print(campaign_summary(campaign))
+    return EXIT_OK
+
+
+def _cmd_catalog(args: argparse.Namespace) -> int:
+    from . import catalog
+    from .params import load_campaign
+
+    campaign = load_campaign(args.params)
+    for name in catalog.needed_queries(campaign):
+        spec = catalog.QUERIES[name]
+        print(f"{name}  [{spec.unit}]  {spec.meaning}")
+        print(f"    {catalog.render(name, campaign)}")
+    return EXIT_OK
+
+
+def _cmd_snapshot(args: argparse.Namespace) -> int:
+    from .params import load_campaign
+    from .sources import open_source
+    from .sources.snapshot import record_snapshot
+
+    campaign = load_campaign(args.params)
+    if campaign.source.kind != "prometheus":
+        raise ParameterError(args.params, [("source.url", "recording a snapshot needs a server URL")])
+    out = Path(args.out)
+    if out.exists():
+        raise ParameterError(str(out), [("--out", "already exists; a snapshot is never overwritten")])
+
+    def progress(done: int, total: int, req) -> None:
+        if sys.stderr.isatty() or done == total or done % 25 == 0:
+            print(f"\rrecording {done}/{total} {req.query:<28}", end="", file=sys.stderr)
+
+    with open_source(campaign) as source:
+        path = record_snapshot(campaign, source, out, progress=progress)
+    print(file=sys.stderr)
+    print(f"snapshot written to {path}")
+    return EXIT_OK
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from .params import load_campaign
+    from .sources import open_source
+    from .summary import data_inventory
+
+    campaign = load_campaign(args.params)
+    with open_source(campaign) as source:
+        print(data_inventory(campaign, source))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mm2report",
+        description="Analysis and reports for Kafka MirrorMaker 2 validation campaigns.",
+    )
+    parser.add_argument("--version", action="version", version=f"mm2report {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("check", help="validate a campaign parameter file and summarise it")
+    p.add_argument("params", help="campaign parameter file (YAML)")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("catalog", help="print the PromQL of every query for a campaign")
+    p.add_argument("params")
+    p.set_defaults(func=_cmd_catalog)
+
+    p = sub.add_parser("snapshot", help="record every query of a campaign into a snapshot")
+    p.add_argument("params")
+    p.add_argument("--out", required=True, help="new directory for the snapshot")
+    p.set_defaults(func=_cmd_snapshot)
+
+    p = sub.add_parser("inspect", help="fetch every query of a campaign and report data completeness")
+    p.add_argument("params")
+    p.set_defaults(func=_cmd_inspect)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ParameterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SnapshotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Mm2ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
