@@ -367,6 +367,8 @@ class Metrics(_Strict):
     source_exporter_selector: Selector
     target_exporter_selector: Selector
     probe: Probe | None = None
+    # Tasks the connector should run (tasks.max); when absent, the highest count observed.
+    expected_tasks: int | None = Field(None, ge=1, le=10_000)
     overrides: dict[str, MetricOverride] = {}
 
     @field_validator("source_alias", "target_alias")

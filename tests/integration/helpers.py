@@ -1,0 +1,210 @@
+"""Test helpers for the source tests: a fault-injecting proxy, a silent server, TLS material.
+
+The proxy sits in front of a *real* Prometheus: it answers scripted faults first, then forwards.
+Nothing here imitates Prometheus' query behaviour.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+
+# bcrypt (cost 4, to keep each request cheap) of the password "s3cret-pw", made once with
+# Python's crypt module (libxcrypt): crypt.crypt("s3cret-pw", crypt.mksalt(METHOD_BLOWFISH, rounds=16)).
+BASIC_USER = "mm2-reader"
+BASIC_PASSWORD = "s3cret-pw"
+BASIC_HASH = "$2b$04$Ub4zngof1ASQ5vt2cNBGL.NJQxGDXOvXkqb/UuBrZZ1d7zMiBz0oG"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One scripted answer."""
+
+    status: int
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class FaultProxy:
+    """HTTP proxy on 127.0.0.1: serves queued faults (or a permanent one), else forwards.
+
+    ``seen`` holds the headers of every request received, ``require_authorization`` makes it
+    answer 401 unless the ``Authorization`` header matches.
+    """
+
+    def __init__(self, upstream: str):
+        self.upstream = upstream.rstrip("/")
+        self.queue: list[Fault] = []
+        self.always: Fault | None = None
+        self.require_authorization: str | None = None
+        self.seen: list[dict[str, str]] = []
+        self._lock = threading.Lock()
+        self._forward = requests.Session()
+        self._forward.trust_env = False
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def reset(self) -> None:
+        with self._lock:
+            self.queue, self.always, self.require_authorization = [], None, None
+            self.seen = []
+
+    def _next(self, headers: dict[str, str]) -> Fault | None:
+        with self._lock:
+            self.seen.append(headers)
+            wanted = self.require_authorization
+            if wanted is not None and headers.get("Authorization") != wanted:
+                return Fault(401, b"Unauthorized\n")
+            if self.queue:
+                return self.queue.pop(0)
+            return self.always
+
+    def _handler(self):
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server API)
+                fault = proxy._next(dict(self.headers.items()))
+                if fault is None:
+                    resp = proxy._forward.get(proxy.upstream + self.path, timeout=30,
+                                              headers={"Accept-Encoding": "identity"})
+                    fault = Fault(resp.status_code, resp.content,
+                                  (("Content-Type", resp.headers.get("Content-Type", "")),))
+                self.send_response(fault.status)
+                for name, value in fault.headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(fault.body)))
+                self.end_headers()
+                self.wfile.write(fault.body)
+
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+        return Handler
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._forward.close()
+
+
+class SilentServer:
+    """Accepts TCP connections and never answers (a hung server or a black-holing proxy)."""
+
+    def __init__(self):
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self._held: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+
+    def _accept(self) -> None:
+        self._sock.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except (socket.timeout, OSError):
+                continue
+            self._held.append(conn)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        for conn in self._held:
+            conn.close()
+        self._sock.close()
+
+
+@dataclass(frozen=True)
+class TlsMaterial:
+    ca: Path
+    server_cert: Path
+    server_key: Path
+    client_cert: Path
+    client_key: Path
+    other_ca: Path  # a CA that signed nothing used here
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def _ca(directory: Path, name: str) -> None:
+    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "2",
+             "-subj", f"/CN=mm2report test {name}",
+             "-addext", "basicConstraints=critical,CA:TRUE",
+             "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=directory)
+
+
+def _leaf(directory: Path, name: str, extensions: str) -> None:
+    (directory / f"{name}.ext").write_text(extensions)
+    _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}",
+             cwd=directory)
+    _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+             "-CAcreateserial", "-out", f"{name}.pem", "-days", "2",
+             "-extfile", f"{name}.ext", cwd=directory)
+
+
+def make_tls(directory: Path) -> TlsMaterial:
+    """A CA, a server certificate for 127.0.0.1, a client certificate and an unrelated CA."""
+    directory.mkdir(parents=True, exist_ok=True)
+    _ca(directory, "ca")
+    _ca(directory, "other-ca")
+    _leaf(directory, "server", "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+          "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n")
+    _leaf(directory, "client", "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+          "extendedKeyUsage=clientAuth\n")
+    return TlsMaterial(directory / "ca.pem", directory / "server.pem", directory / "server.key",
+                       directory / "client.pem", directory / "client.key",
+                       directory / "other-ca.pem")
+
+
+def web_config(path: Path, tls: TlsMaterial, *, basic_auth: bool = False,
+               client_certs: bool = False) -> Path:
+    """A Prometheus ``--web.config.file``: TLS, optionally basic auth or required client certs."""
+    lines = ["tls_server_config:", f"  cert_file: {tls.server_cert}", f"  key_file: {tls.server_key}"]
+    if client_certs:
+        lines += ["  client_auth_type: RequireAndVerifyClientCert", f"  client_ca_file: {tls.ca}"]
+    if basic_auth:
+        lines += ["basic_auth_users:", f"  {BASIC_USER}: '{BASIC_HASH}'"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def wait_ready(url: str, *, timeout: float = 30.0, **options) -> None:
+    """Wait for ``/-/ready``: with a web config, servers.start_prometheus only waits for the port.
+
+    ``options`` are requests arguments (``verify``, ``auth``, ``cert``).
+    """
+    session = requests.Session()
+    session.trust_env = False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if session.get(f"{url}/-/ready", timeout=1, **options).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} not ready after {timeout:.0f} s")
