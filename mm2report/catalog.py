@@ -188,10 +188,12 @@ class _Context:
                    "record_age_max"):
             matchers.append(Matcher("target", "=", m.target_alias))
         if metric.connector_label:
-            if m.flavour == "strimzi-jmx":  # JMX quotes ids holding '>' (a->b.MirrorSourceConnector)
-                matchers.append(Matcher("connector", "=~", f'"?(?:{m.connector})"?'))
+            # The default name is this campaign's own flow, so that a bidirectional MM2's
+            # reverse connector (b->a.MirrorSourceConnector) is never counted.
+            if m.flavour == "strimzi-jmx":  # JMX quotes ids holding '>'
+                matchers.append(Matcher("connector", "=~", f'"?(?:{m.connector_regex})"?'))
             else:
-                matchers.append(Matcher("connector", "=~", m.connector))
+                matchers.append(Matcher("connector", "=~", m.connector_regex))
         if metric.client_label:
             label = "clientid" if m.flavour == "strimzi-jmx" else "client_id"
             flow = regex_escape(f"{m.source_alias}->{m.target_alias}")

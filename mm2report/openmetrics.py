@@ -48,6 +48,7 @@ class OpenMetricsWriter:
         self._types: dict[str, str] = {}
         self._last: dict[tuple[str, str], float] = {}
         self.samples = 0
+        self._closed = False
 
     def family(self, name: str, kind: str, help_text: str | None = None) -> None:
         if name in self._types:
@@ -55,8 +56,9 @@ class OpenMetricsWriter:
         if kind not in ("gauge", "counter", "histogram", "unknown"):
             raise ValueError(f"unsupported metric type {kind!r}")
         self._types[name] = kind
+        self._check_open()
         if help_text:
-            self._out.write(f"# HELP {name} {help_text}\n")
+            self._out.write(f"# HELP {name} {_escape(help_text)}\n")
         self._out.write(f"# TYPE {name} {kind}\n")
 
     def series(
@@ -73,20 +75,29 @@ class OpenMetricsWriter:
                         dtype="float64")
         if ts.shape != vs.shape:
             raise ValueError(f"{name}: {len(ts)} timestamps for {len(vs)} values")
+        self._check_open()
         if len(ts) == 0:
             return
+        if not np.all(np.isfinite(ts)):
+            raise ValueError(f"{name}: timestamps must be finite numbers of seconds")
         if ts.max() > _MAX_SECONDS:
             raise ValueError(f"{name}: timestamps must be in seconds, not milliseconds")
-        key = (name, format_labels(labels))
+        key = (name, format_labels(dict(sorted(labels.items()))))
         previous = self._last.get(key, -math.inf)
         if ts[0] <= previous or (len(ts) > 1 and np.any(np.diff(ts) <= 0)):
             raise ValueError(f"{name}{key[1]}: timestamps must be strictly ascending")
         self._last[key] = float(ts[-1])
-        prefix = name + key[1] + " "
+        prefix = name + format_labels(labels) + " "
         ts_text = [str(int(t)) if float(t).is_integer() else repr(float(t)) for t in ts.tolist()]
         lines = [prefix + _format_value(v) + " " + t for v, t in zip(vs.tolist(), ts_text)]
         self._out.write("\n".join(lines) + "\n")
         self.samples += len(lines)
 
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError("the writer is closed: nothing may follow # EOF")
+
     def close(self) -> None:
+        self._check_open()
         self._out.write("# EOF\n")
+        self._closed = True

@@ -35,7 +35,7 @@ from pydantic import (
 )
 
 from .errors import ParameterError
-from .promql import parse_selector
+from .promql import check_re2, parse_selector, regex_escape
 
 # --------------------------------------------------------------------------------------------
 # Scalar types
@@ -116,10 +116,7 @@ UtcTime = Annotated[datetime, BeforeValidator(parse_utc)]
 def _check_regex(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError("expected a non-empty regular expression")
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression: {exc}") from None
+    check_re2(value)
     return value
 
 
@@ -362,7 +359,7 @@ class Metrics(_Strict):
     source_alias: str
     target_alias: str
     topics: Regex
-    connector: Regex = ".*MirrorSourceConnector"
+    connector: Regex | None = None  # full connector name; default <source>-><target>.MirrorSourceConnector
     mm2_selector: Selector = ""
     source_exporter_selector: Selector
     target_exporter_selector: Selector
@@ -370,6 +367,13 @@ class Metrics(_Strict):
     # Tasks the connector should run (tasks.max); when absent, the highest count observed.
     expected_tasks: int | None = Field(None, ge=1, le=10_000)
     overrides: dict[str, MetricOverride] = {}
+
+    @property
+    def connector_regex(self) -> str:
+        """Regex of the MM2 source connector's name (JMX quotes excluded)."""
+        if self.connector is not None:
+            return self.connector
+        return regex_escape(f"{self.source_alias}->{self.target_alias}.MirrorSourceConnector")
 
     @field_validator("source_alias", "target_alias")
     @classmethod

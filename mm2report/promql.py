@@ -36,6 +36,25 @@ def regex_escape(text: str) -> str:
     return re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", text)
 
 
+_PERL_ONLY = re.compile(r"\(\?<?[=!]|\\[1-9]|\(\?P=|\\[Zz]\b")
+
+
+def check_re2(value: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is a regex Prometheus (RE2) accepts.
+
+    Python's ``re`` also accepts lookarounds and back-references, which RE2 refuses: the
+    campaign would validate and then every query would fail with ``bad_data``.
+    """
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression: {exc}") from None
+    if _PERL_ONLY.search(value):
+        raise ValueError(
+            "Prometheus regular expressions (RE2) support no lookaround or back-reference"
+        )
+
+
 def parse_selector(text: str) -> list[Matcher]:
     """Parse label matchers such as ``job="kafka-exporter", namespace=~"kafka|mm2"``.
 
@@ -61,9 +80,9 @@ def parse_selector(text: str) -> list[Matcher]:
         value, pos = _read_string(text, pos)
         if op in ("=~", "!~"):
             try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression for {label.group()!r}: {exc}") from None
+                check_re2(value)
+            except ValueError as exc:
+                raise ValueError(f"label {label.group()!r}: {exc}") from None
         matchers.append(Matcher(label.group(), op, value))
         pos = _skip_space(text, pos)
         if pos < len(text):

@@ -26,7 +26,7 @@ def campaign_summary(c: "Campaign") -> str:
         f"  source    {where} (step {format_duration(src.step)}, scrape "
         f"{format_duration(src.scrape_interval)}{auth})",
         f"  metrics   {m.flavour}, {m.source_alias} -> {m.target_alias}, topics /{m.topics}/, "
-        f"connector /{m.connector}/",
+        f"connector /{m.connector_regex}/",
         "  phases:",
     ]
     for name, phase in c.phases.items():

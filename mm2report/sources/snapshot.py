@@ -239,12 +239,24 @@ class SnapshotSource(MetricSource):
             points = merged.setdefault(key, {})
             mask = sid == s
             points.update(zip(ts[mask].tolist(), val[mask].tolist()))
+        # A series the server returned with no sample still belongs to the answer.
+        for s, req_id in enumerate(meta["series_request"]):
+            if req_id in request_ids and not np.any(sid == s):
+                labels = meta["labels"][s]
+                key = tuple(sorted(labels.items()))
+                if key not in merged and not self._has_samples(query, s):
+                    labels_of[key] = labels
+                    merged[key] = {}
         out = []
         for key, points in merged.items():
             order = sorted(points)
             out.append(Series(labels_of[key], np.array(order, dtype="int64"),
                               np.array([points[t] for t in order], dtype="float64")))
         return out
+
+    def _has_samples(self, query: str, series_id: int) -> bool:
+        table, _ = self._load(query)
+        return bool(np.any(table.column("series").to_numpy() == series_id))
 
     def _load(self, query: str) -> tuple[pa.Table, dict]:
         if query not in self._cache:

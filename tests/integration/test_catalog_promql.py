@@ -196,10 +196,6 @@ def test_catalog_regexes_mean_the_same_in_re2(empty_prometheus, http):
 # Meaning, on the hand-checked data set
 # ------------------------------------------------------------------------------------------
 
-_TASKS_BUG = pytest.mark.xfail(strict=True, reason=(
-    "BUG: the default connector regex '.*MirrorSourceConnector' also selects the reverse flow's "
-    "\"backup->primary.MirrorSourceConnector\" series (7 tasks per worker in tests/datasets.py), "
-    "so the task counts include the other direction"))
 
 EXPECTED = [
     ("replicated_rate", datasets.EXPECTED_RATE),
@@ -211,8 +207,8 @@ EXPECTED = [
     ("consumer_lag_max", datasets.LAG_PER_PARTITION),
     ("workers", 2.0),
     ("rebalancing", 0.0),
-    pytest.param("tasks_running", datasets.EXPECTED_TASKS, marks=_TASKS_BUG),
-    pytest.param("tasks_total", datasets.EXPECTED_TASKS, marks=_TASKS_BUG),
+    pytest.param("tasks_running", datasets.EXPECTED_TASKS),
+    pytest.param("tasks_total", datasets.EXPECTED_TASKS),
 ]
 
 
@@ -247,19 +243,14 @@ def test_source_offsets_per_partition_on_the_small_data_set(prometheus_small, ht
 # A campaign that validates must render PromQL the server accepts
 # ------------------------------------------------------------------------------------------
 
-_RE2_BUG = pytest.mark.xfail(strict=True, reason=(
-    "BUG: regular expressions in the parameters (metrics.topics via params._check_regex, matcher "
-    "values via promql.parse_selector) are validated with Python's re, which accepts syntax RE2 "
-    "refuses (look-around, back-references); the campaign validates and every query using it "
-    "then fails on the server with bad_data"))
 
 
 @pytest.mark.parametrize("field,value,query", [
-    pytest.param("topics", "(?!internal).*", "replicated_rate", marks=_RE2_BUG),
-    pytest.param("topics", r"(orders)\1", "offered_rate", marks=_RE2_BUG),
-    pytest.param("mm2_selector", 'pod=~"(?<=mm2-)\\\\d+"', "up", marks=_RE2_BUG),
+    pytest.param("topics", "(?!internal).*", "replicated_rate"),
+    pytest.param("topics", r"(orders)\1", "offered_rate"),
+    pytest.param("mm2_selector", 'pod=~"(?<=mm2-)\\\\d+"', "up"),
     pytest.param("connector", r"(?=primary).*MirrorSourceConnector", "tasks_running",
-                 marks=_RE2_BUG),
+                 ),
     ("topics", "orders|payments|audit-.*", "replicated_rate"),  # control: plain RE2 is fine
 ])
 def test_valid_campaign_renders_promql_the_server_accepts(empty_prometheus, http, field, value, query):

@@ -123,9 +123,6 @@ def test_gauges(prom, name, expected):
     assert result.completeness == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "catalog bug: the connector matcher '\"?(?:.*MirrorSourceConnector)\"?' also matches the "
-    "reverse flow's \"backup->primary.MirrorSourceConnector\" (gives 4 + 2*7 = 18)"))
 @pytest.mark.parametrize("name", ["tasks_running", "tasks_total"])
 def test_tasks_count_only_this_flow(prom, name):
     assert (prom.range(name, T0, T1).series == datasets.EXPECTED_TASKS).all()

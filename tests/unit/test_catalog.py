@@ -379,10 +379,6 @@ def test_jmx_flavour_default_connector_matches_quoted_ids():
     assert not promql_regex_matches(regex, '"primary->backup.MirrorHeartbeatConnector"')
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: with the default metrics.connector ('.*MirrorSourceConnector') the task queries also "
-    "count the reverse flow's connector (backup->primary) of a bidirectional MM2; the consumer "
-    "lag selector is restricted to the source->target flow but the connector selector is not"))
 def test_default_connector_selects_only_the_campaign_flow():
     for flavour in FLAVOURS:
         (regex,) = matcher_values(catalog.render("tasks_running", make({"flavour": flavour})),

@@ -428,10 +428,6 @@ def test_probe_queries_roundtrip(tmp_path):
         _same(live.range(name, CAP_START, CAP_END), snap.range(name, CAP_START, CAP_END))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a series returned with no sample is kept in the Parquet metadata (the writer says so) "
-    "but SnapshotSource._slice only rebuilds series that have samples, so the live frame has an "
-    "all-NaN column the replayed frame lacks"))
 def test_series_without_samples_replays_like_live(tmp_path, campaign):
     source = FakeSource(campaign, empty_series=True)
     path = record_snapshot(campaign, source, tmp_path / "snap")
