@@ -1,0 +1,43 @@
+# mm2report — `make help` lists the targets.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.DEFAULT_GOAL := help
+
+## help: list the targets
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## setup: create .venv and install mm2report with its test tools
+setup: $(BIN)/.installed
+
+## demo: set up, validate the demo campaign and replay its embedded snapshot (no server needed)
+demo: setup
+	$(BIN)/mm2report check parameters/demo.yml
+	$(BIN)/mm2report inspect parameters/demo.yml
+
+## test: set up and run the whole test suite (integration tests need prometheus + victoria-metrics)
+test: setup
+	$(BIN)/python -m pytest
+
+## lab: install JupyterLab into .venv and start it (analysts)
+lab: setup
+	$(BIN)/pip install --quiet -e '.[lab]'
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+## bench: run the benchmarks (prints ratios against a baseline measured in the same run)
+bench: setup
+	$(BIN)/python benchmarks/fetch.py
+
+## demo-snapshot: regenerate parameters/snapshots/demo from a local Prometheus
+demo-snapshot: setup
+	$(BIN)/python tools/record_demo.py
+
+.PHONY: help setup demo test lab bench demo-snapshot
