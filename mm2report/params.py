@@ -729,6 +729,22 @@ def validate_campaign(data: Any, *, source: str = "<parameters>", base_dir: Path
     return campaign
 
 
+def read_yaml(text: str, name: str) -> Any:
+    """Parse YAML strictly (timestamps kept as text, duplicate keys refused)."""
+    try:
+        loader = _StrictLoader(text)
+        loader.name = name
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ParameterError(name, [("", f"not valid YAML: {where}{reason}")]) from None
+
+
 def load_campaign(path: str | Path) -> Campaign:
     """Read and validate a campaign parameter file."""
     path = Path(path)
@@ -738,16 +754,5 @@ def load_campaign(path: str | Path) -> Campaign:
         raise ParameterError(str(path), [("", "no such file")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ParameterError(str(path), [("", f"cannot read the file: {exc}")]) from None
-    try:
-        loader = _StrictLoader(text)
-        loader.name = str(path)
-        try:
-            data = loader.get_single_data()
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ParameterError(str(path), [("", f"not valid YAML: {where}{reason}")]) from None
+    data = read_yaml(text, str(path))
     return validate_campaign(data, source=str(path), base_dir=path.resolve().parent)

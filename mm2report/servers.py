@@ -154,7 +154,9 @@ def start_prometheus(
         args.append(f"--web.config.file={web_config}")
     with open(log, "wb") as fh:
         proc = subprocess.Popen(args, stdout=fh, stderr=subprocess.STDOUT, cwd=workdir)
-    scheme = "https" if web_config is not None else "http"
+    # A web config may add basic auth without TLS: the scheme follows tls_server_config.
+    uses_tls = web_config is not None and "tls_server_config" in Path(web_config).read_text()
+    scheme = "https" if uses_tls else "http"
     server = LocalServer("prometheus", f"{scheme}://127.0.0.1:{port}", proc, workdir, log, owned)
     if web_config is None:
         _wait_ready(f"{server.url}/-/ready", proc, log)

@@ -39,6 +39,16 @@ EXPECTED_LATENCY_AVG = 101.0
 EXPECTED_TASKS = 2 * TASKS_PER_WORKER  # 4
 
 
+# The metrics section most parameter tests share: primary -> backup, two topics.
+TWO_TOPICS_METRICS = {
+    "source_alias": "primary",
+    "target_alias": "backup",
+    "topics": "orders|payments",
+    "source_exporter_selector": 'job="kafka-exporter-source"',
+    "target_exporter_selector": 'job="kafka-exporter-target"',
+}
+
+
 def campaign_dict(url: str | None = None, snapshot: str | None = None) -> dict:
     """Parameters matching the data set."""
     source: dict = {"url": url} if url else {"snapshot": snapshot}

@@ -11,11 +11,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import ParameterError
-from ..params import PHASE_NAMES, Duration, UtcTime, _problems_of, _StrictLoader, parse_duration
+from ..params import PHASE_NAMES, Duration, UtcTime, _problems_of, parse_duration, read_yaml
 
 
 def _offset(value: Any) -> timedelta:
@@ -164,15 +163,7 @@ def load_scenario(path: str | Path) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ParameterError(str(path), [("", f"cannot read the file: {exc.strerror}")]) from None
-    try:
-        loader = _StrictLoader(text)
-        loader.name = str(path)
-        try:
-            data = loader.get_single_data()
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        raise ParameterError(str(path), [("", f"not valid YAML: {exc}")]) from None
+    data = read_yaml(text, str(path))
     return validate_scenario(data, source=str(path))
 
 

@@ -30,11 +30,7 @@ PLAIN = {
     "campaign": {"name": "cat", "client": "ACME"},
     "source": {"url": "http://127.0.0.1:9090"},
     "metrics": {
-        "source_alias": "primary",
-        "target_alias": "backup",
-        "topics": "orders|payments",
-        "source_exporter_selector": 'job="kafka-exporter-source"',
-        "target_exporter_selector": 'job="kafka-exporter-target"',
+        **datasets.TWO_TOPICS_METRICS,
         "probe": {"histogram": "mm2_probe_latency_seconds", "loss_counter": "mm2_probe_lost_total"},
     },
     "phases": {"nominal": {"start": "2026-11-16T16:00:00Z", "end": "2026-11-16T18:00:00Z"}},

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import datasets
 from mm2report import catalog
 from mm2report.errors import CatalogError
 from mm2report.params import validate_campaign
@@ -28,11 +29,7 @@ MINIMAL = {
     "campaign": {"name": "cat", "client": "ACME"},
     "source": {"url": "http://127.0.0.1:9090"},
     "metrics": {
-        "source_alias": "primary",
-        "target_alias": "backup",
-        "topics": "orders|payments",
-        "source_exporter_selector": 'job="kafka-exporter-source"',
-        "target_exporter_selector": 'job="kafka-exporter-target"',
+        **datasets.TWO_TOPICS_METRICS,
     },
     "phases": {"nominal": {"start": "2026-11-16T16:00:00Z", "end": "2026-11-16T18:00:00Z"}},
 }

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import datasets
 from mm2report import cli
 from mm2report.errors import ParameterError
 from mm2report.params import load_campaign, parse_duration
@@ -20,11 +21,7 @@ BASE = {
     "campaign": {"name": "t1", "client": "ACME"},
     "source": {"url": "http://127.0.0.1:9090"},
     "metrics": {
-        "source_alias": "primary",
-        "target_alias": "backup",
-        "topics": "orders|payments",
-        "source_exporter_selector": 'job="kafka-exporter-source"',
-        "target_exporter_selector": 'job="kafka-exporter-target"',
+        **datasets.TWO_TOPICS_METRICS,
     },
     "phases": {
         "resilience": {

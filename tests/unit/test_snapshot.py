@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
+import datasets
 from mm2report import catalog, cli
 from mm2report.errors import SnapshotError, SourceError
 from mm2report.params import validate_campaign
@@ -38,11 +39,7 @@ CAMPAIGN = {
     "campaign": {"name": "snap", "client": "ACME"},
     "source": {"url": "http://127.0.0.1:9"},
     "metrics": {
-        "source_alias": "primary",
-        "target_alias": "backup",
-        "topics": "orders|payments",
-        "source_exporter_selector": 'job="kafka-exporter-source"',
-        "target_exporter_selector": 'job="kafka-exporter-target"',
+        **datasets.TWO_TOPICS_METRICS,
     },
     "phases": {
         "capacity": {"start": "2026-11-16T16:00:00Z", "end": "2026-11-16T17:00:00Z"},
