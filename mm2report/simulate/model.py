@@ -343,7 +343,7 @@ def _schedule_duplicates(t, k, part_task, incarnation, flush, rep_cum, dup_pendi
     born = t - 1
     while born > 0 and incarnation[born - 1, k] == inc:
         born -= 1
-    last_flush = born + ((t - born) // flush) * flush
+    last_flush = born + ((t - 1 - born) // flush) * flush  # the last flush before the stop
     parts = np.flatnonzero(part_task == k)
     before = rep_cum[last_flush - 1, parts] if last_flush > 0 else 0
     dup_pending[parts] += rep_cum[t - 1, parts] - before
