@@ -239,12 +239,12 @@ class SnapshotSource(MetricSource):
             points = merged.setdefault(key, {})
             mask = sid == s
             points.update(zip(ts[mask].tolist(), val[mask].tolist()))
-        # A series the server returned with no sample still belongs to the answer.
-        for s, req_id in enumerate(meta["series_request"]):
-            if req_id in request_ids and not np.any(sid == s):
+        # A series the server returned with no sample at all still belongs to the answer.
+        for s in meta["empty_series"]:
+            if meta["series_request"][s] in request_ids:
                 labels = meta["labels"][s]
                 key = tuple(sorted(labels.items()))
-                if key not in merged and not self._has_samples(query, s):
+                if key not in merged:
                     labels_of[key] = labels
                     merged[key] = {}
         out = []
@@ -254,14 +254,12 @@ class SnapshotSource(MetricSource):
                               np.array([points[t] for t in order], dtype="float64")))
         return out
 
-    def _has_samples(self, query: str, series_id: int) -> bool:
-        table, _ = self._load(query)
-        return bool(np.any(table.column("series").to_numpy() == series_id))
-
     def _load(self, query: str) -> tuple[pa.Table, dict]:
         if query not in self._cache:
             table = pq.read_table(self.path / f"queries/{query}.parquet")
             meta = json.loads(table.schema.metadata[b"mm2report"])
+            with_samples = set(np.unique(table.column("series").to_numpy()).tolist())
+            meta["empty_series"] = [s for s in range(len(meta["labels"])) if s not in with_samples]
             self._cache[query] = (table, meta)
         return self._cache[query]
 
