@@ -70,6 +70,14 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from .simulate import simulate
+
+    out = simulate(args.scenario, Path(args.out))
+    print(f"simulated campaign written to {out} (metrics.om, ground_truth.json, campaign.yml)")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mm2report",
@@ -90,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("params")
     p.add_argument("--out", required=True, help="new directory for the snapshot")
     p.set_defaults(func=_cmd_snapshot)
+
+    p = sub.add_parser("simulate", help="simulate a campaign: OpenMetrics, ground truth, parameters")
+    p.add_argument("scenario", help="scenario file (YAML)")
+    p.add_argument("--out", required=True, help="new directory for the outputs")
+    p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("inspect", help="fetch every query of a campaign and report data completeness")
     p.add_argument("params")

@@ -130,6 +130,7 @@ def start_prometheus(
     binary = require_binary("prometheus")
     owned = workdir is None
     workdir = Path(workdir or tempfile.mkdtemp(prefix="mm2-prom-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     data = workdir / "data"
     if openmetrics is not None:
         backfill(openmetrics, data)
@@ -189,6 +190,7 @@ def start_victoria_metrics(
     binary = require_binary("victoria-metrics")
     owned = workdir is None
     workdir = Path(workdir or tempfile.mkdtemp(prefix="mm2-vm-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     log = workdir / "victoria-metrics.log"
     args = [
