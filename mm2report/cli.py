@@ -78,6 +78,38 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import tempfile
+    import time
+
+    import yaml
+
+    from . import servers
+    from .simulate import simulate
+
+    work = Path(tempfile.mkdtemp(prefix="mm2-serve-"))
+    out = simulate(args.scenario, work / "sim")
+    server = servers.start_prometheus(out / "metrics.om", workdir=work / "prometheus",
+                                      port=args.port)
+    try:
+        params = yaml.safe_load((out / "campaign.yml").read_text())
+        params["source"]["url"] = server.url
+        target = Path(args.params_out or (work / "campaign.yml"))
+        target.write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
+        print(f"Prometheus (pid {server.pid}) serves the simulated campaign at {server.url}")
+        print(f"campaign parameters: {target}")
+        print(f"ground truth: {out / 'ground_truth.json'}")
+        print("Ctrl-C stops the server.", flush=True)
+        while server.proc.poll() is None:
+            time.sleep(0.5)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_OK
+    finally:
+        server.stop()
+        print("server stopped", file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mm2report",
@@ -103,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario file (YAML)")
     p.add_argument("--out", required=True, help="new directory for the outputs")
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("serve", help="simulate a scenario and serve it from a local Prometheus")
+    p.add_argument("scenario")
+    p.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: a free one)")
+    p.add_argument("--params-out", default=None, help="where to write the matching campaign file")
+    p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("inspect", help="fetch every query of a campaign and report data completeness")
     p.add_argument("params")
