@@ -1,10 +1,10 @@
-"""Regenerate the embedded demo snapshot: parameters/snapshots/demo.
+"""Regenerate the embedded demo campaign: parameters/demo.yml and parameters/snapshots/demo.
 
-Interim demo (issue 2): the small hand-checked data set of tests/datasets.py, backfilled into a
-real Prometheus with promtool and recorded through the snapshot source. The simulated two-day
-demo campaign replaces it when the simulator lands.
+The scenario scenarios/demo.yml is simulated, backfilled into a real Prometheus with promtool,
+and every catalog query is recorded through the snapshot source. The ground truth is kept
+beside the snapshot (parameters/snapshots/demo.ground_truth.json) for the accuracy tests.
 
-    .venv/bin/python tools/record_demo.py
+    make demo-snapshot        # or: .venv/bin/python tools/record_demo.py
 """
 
 from __future__ import annotations
@@ -12,29 +12,45 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-import datasets  # noqa: E402
 
 from mm2report import servers  # noqa: E402
 from mm2report.params import validate_campaign  # noqa: E402
 from mm2report.sources.prometheus import PrometheusSource  # noqa: E402
 from mm2report.sources.snapshot import record_snapshot  # noqa: E402
+from mm2report.simulate import simulate  # noqa: E402
+
+# Manual checklist items and alert rules of the demo: some done, some not, as in a real campaign.
+DEMO_MANUAL = {
+    "checklist": [
+        {"id": "runbook", "status": "done", "evidence": "Wiki OPS-MM2-12", "date": "2026-11-15T17:00:00+01:00"},
+        {"id": "rollback_procedure", "status": "done", "evidence": "rollback_mm2.sh reviewed", "date": "2026-11-15T17:00:00+01:00"},
+        {"id": "escalation_contacts", "status": "done", "evidence": "On-call rota v3", "date": "2026-11-15T17:00:00+01:00"},
+        {"id": "config_backup", "status": "done", "evidence": "backup_mm2_config_20261115.json", "date": "2026-11-15T18:00:00+01:00"},
+        {"id": "acls", "status": "not_done"},
+        {"id": "rollback_tested", "status": "not_done"},
+    ],
+    "alerts": {"expected_rules": ["MM2ConnectorDown", "MM2TaskFailed", "MM2ReplicationLagHigh"]},
+}
 
 
 def main() -> None:
     params_dir = ROOT / "parameters"
     target = params_dir / "snapshots" / "demo"
     with tempfile.TemporaryDirectory() as tmp:
-        om = Path(tmp) / "demo.om"
-        datasets.write_openmetrics(om)
-        with servers.start_prometheus(om, workdir=Path(tmp) / "prom") as server:
-            live = validate_campaign(datasets.campaign_dict(url=server.url))
+        started = time.monotonic()
+        sim = simulate(ROOT / "scenarios" / "demo.yml", Path(tmp) / "sim")
+        print(f"simulated in {time.monotonic() - started:.0f} s", file=sys.stderr)
+        data = yaml.safe_load((sim / "campaign.yml").read_text())
+        with servers.start_prometheus(sim / "metrics.om", workdir=Path(tmp) / "prom") as server:
+            print(f"backfilled and started in {time.monotonic() - started:.0f} s", file=sys.stderr)
+            data["source"] = {"url": server.url}
+            live = validate_campaign(data)
             staging = Path(tmp) / "snapshot"
             with PrometheusSource(live) as source:
                 record_snapshot(live, source, staging)
@@ -42,12 +58,14 @@ def main() -> None:
             shutil.rmtree(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(staging), target)
-    data = datasets.campaign_dict(snapshot="snapshots/demo")
-    data["campaign"].update(name="demo", client="Démo SA")
-    header = ("# Embedded demo campaign: replays parameters/snapshots/demo, so no Prometheus and\n"
-              "# no Kafka are needed. Regenerate with: .venv/bin/python tools/record_demo.py\n")
+        shutil.copy(sim / "ground_truth.json", params_dir / "snapshots" / "demo.ground_truth.json")
+    data["source"] = {"snapshot": "snapshots/demo"}
+    data.update(DEMO_MANUAL)
+    header = ("# Embedded demo campaign (simulated from scenarios/demo.yml): replays\n"
+              "# parameters/snapshots/demo, so no Prometheus and no Kafka are needed.\n"
+              "# Regenerate with: make demo-snapshot\n")
     (params_dir / "demo.yml").write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    print(f"demo snapshot written to {target}")
+    print(f"demo snapshot written to {target} in {time.monotonic() - started:.0f} s")
 
 
 if __name__ == "__main__":

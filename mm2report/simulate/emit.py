@@ -29,16 +29,18 @@ class _Scrapes:
 
     def __init__(self, sc: Scenario, tl: Timeline, rng):
         si = sc.scrape_interval
-        first = -(-tl.origin // si) * si
-        self.epoch = np.arange(first, tl.origin + tl.T, si, dtype=np.int64)
-        self.t = (self.epoch - tl.origin).astype(np.int64)
+        # A scrape at instant e sees what happened before e: the state at the end of second
+        # e - 1 (index t). Phase bounds then compare exactly with the ground truth.
+        first = -(-(tl.origin + 1) // si) * si
+        self.epoch = np.arange(first, tl.origin + tl.T + 1, si, dtype=np.int64)
+        self.t = (self.epoch - tl.origin - 1).astype(np.int64)
         n = len(self.t)
         self.si = si
         gap = np.zeros(n, bool)
         span_of = {s.name: s for s in tl.phases}
         for g in sc.faults.monitoring_gaps:
             s = span_of[g.phase].start + _seconds(g.at)
-            gap |= (self.t >= s) & (self.t < s + _seconds(g.duration))
+            gap |= (self.t + 1 >= s) & (self.t + 1 < s + _seconds(g.duration))
         self.gap = gap
         self._rng = rng
         self._p = sc.faults.missing_scrape_probability

@@ -78,10 +78,14 @@ def test_manifest_names_source_without_credentials_and_every_query(recorded):
     assert {r["query"] for r in manifest["requests"]} == set(catalog.needed_queries(campaign))
 
 
-def test_embedded_demo_replays_offline():
+def test_embedded_demo_replays_offline_and_agrees_with_its_ground_truth():
     campaign = load_campaign(REPO / "parameters" / "demo.yml")
+    truth = json.loads((REPO / "parameters" / "snapshots" / "demo.ground_truth.json").read_text())
     with open_source(campaign) as source:
         assert isinstance(source, SnapshotSource)
         phase = campaign.phases.nominal
-        rate = source.range("replicated_rate", phase.start, phase.end).series
-        assert rate.median() == pytest.approx(datasets.EXPECTED_RATE)
+        src = source.instant("source_offsets", phase.end).frame.to_numpy().sum()
+        src0 = source.instant("source_offsets", phase.start).frame.to_numpy().sum()
+        assert src - src0 == truth["phases"]["nominal"]["produced"]
+        running = source.range("tasks_running", phase.start, phase.end).series
+        assert (running == truth["expected_tasks"]).all()
