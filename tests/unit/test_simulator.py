@@ -112,3 +112,59 @@ def test_simulate_writes_a_valid_campaign_and_never_overwrites(tmp_path):
     assert [n for n, _ in campaign.phases.items()] == ["smoke", "resilience", "errors"]
     with pytest.raises(Exception, match="already exists"):
         simulate(REPO / "scenarios" / "small.yml", tmp_path / "sim")
+
+
+def _faulty(faults: dict, soak: str = "30m"):
+    return validate_scenario({
+        "name": "faults", "start": "2026-11-16T08:00:00Z", "seed": 7,
+        "phases": [{"name": "nominal", "duration": "20m", "rate": 400},
+                   {"name": "soak", "duration": soak, "rate": 400}],
+        "faults": faults,
+    })
+
+
+def _samples(sc, tl, metric: str, contains: str = "") -> list[int]:
+    out = io.StringIO()
+    write_metrics(sc, tl, out)
+    return [int(line.rsplit(" ", 1)[1]) for line in out.getvalue().splitlines()
+            if line.startswith(metric + "{") and contains in line]
+
+
+def test_monitoring_gap_removes_every_sample_and_makes_criteria_inconclusive():
+    sc = _faulty({"monitoring_gaps": [{"phase": "soak", "at": "10m", "duration": "5m"}]})
+    tl = build(sc)
+    soak = next(p for p in tl.phases if p.name == "soak")
+    gap_start, gap_end = tl.origin + soak.start + 600, tl.origin + soak.start + 900
+    for metric in ("up", "kafka_topic_partition_current_offset",
+                   "kafka_connect_mirror_mirrorsourceconnector_record_count"):
+        times = _samples(sc, tl, metric)
+        assert times and not any(gap_start <= t < gap_end for t in times), metric
+    truth = compute(sc, tl)
+    assert truth["criteria"]["5"] == "INCONCLUSIVE" and truth["criteria"]["8"] == "INCONCLUSIVE"
+    assert truth["criteria"]["2"] == "GO"
+
+
+def test_heap_leak_grows_the_heap_after_gc_and_fails_the_soak():
+    sc = _faulty({"heap_leak": {"mb_per_hour": 200, "from_phase": "soak"}}, soak="25h")
+    tl = build(sc)
+    from mm2report.simulate.emit import _heap
+
+    heap = _heap(sc, tl)[:, 0]
+    soak = next(p for p in tl.phases if p.name == "soak")
+    first = heap[soak.start:soak.start + 3600].min()
+    last = heap[soak.end - 3600:soak.end].min()
+    assert last - first == pytest.approx(200e6 * 24, rel=0.01)  # 24 h between the two hours
+    assert compute(sc, tl)["criteria"]["5"] == "NOGO"
+
+
+def test_a_short_soak_is_inconclusive():
+    sc = _faulty({}, soak="20h")
+    assert compute(sc, build(sc))["criteria"]["5"] == "INCONCLUSIVE"
+
+
+def test_missing_scrapes_drop_single_samples():
+    sc = _faulty({"missing_scrape_probability": 0.05})
+    tl = build(sc)
+    times = _samples(sc, tl, "up", 'kubernetes_pod_name="mm2-mirrormaker2-0"')
+    expected = (times[-1] - times[0]) // sc.scrape_interval + 1
+    assert 0.85 * expected < len(times) < expected  # some lost, most kept
