@@ -129,7 +129,14 @@ def _check_selector(value: Any) -> str:
     return value.strip()
 
 
+def _check_metric_name(value: Any) -> str:
+    if not isinstance(value, str) or not _METRIC_NAME.match(value):
+        raise ValueError(f"{value!r} is not a valid Prometheus metric name")
+    return value
+
+
 Regex = Annotated[str, BeforeValidator(_check_regex)]
+MetricName = Annotated[str, BeforeValidator(_check_metric_name)]
 Selector = Annotated[str, BeforeValidator(_check_selector)]
 
 _METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
@@ -324,31 +331,17 @@ class Source(_Strict):
 class MetricOverride(_Strict):
     """Replace a catalog metric's name and/or add label matchers to it."""
 
-    name: str | None = None
+    name: MetricName | None = None
     selector: Selector = ""
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str | None) -> str | None:
-        if value is not None and not _METRIC_NAME.match(value):
-            raise ValueError(f"{value!r} is not a valid Prometheus metric name")
-        return value
 
 
 class Probe(_Strict):
     """Optional end-to-end latency probe exposed as a Prometheus histogram."""
 
-    histogram: str
+    histogram: MetricName
     unit: Literal["seconds", "milliseconds"] = "seconds"
-    loss_counter: str | None = None
+    loss_counter: MetricName | None = None
     selector: Selector = ""
-
-    @field_validator("histogram", "loss_counter")
-    @classmethod
-    def _name(cls, value: str | None) -> str | None:
-        if value is not None and not _METRIC_NAME.match(value):
-            raise ValueError(f"{value!r} is not a valid Prometheus metric name")
-        return value
 
 
 class Metrics(_Strict):
