@@ -12,7 +12,11 @@ Definitions (the analyses must measure the same things, to one query step):
   of the five minutes before the burst, and stays there until the phase ends;
 * capacity step: sustained when replicated >= ratio x offered over the step after warm-up and the
   backlog did not grow over it;
-* latency: percentiles of the per-record latency distribution (records weighted).
+* latency: percentiles of the per-record latency distribution, records weighted; the records
+  written by one partition in one second share that second's mean latency (the model's
+  resolution), while the emitted window maxima use the oldest record of each second.
+* criterion 8 is INCONCLUSIVE as soon as the campaign has a monitoring gap (conservative: the
+  analyses may still read offsets at phase bounds outside the gap).
 """
 
 from __future__ import annotations
