@@ -21,6 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import requests
 
@@ -47,21 +48,40 @@ def require_binary(name: str) -> str:
     return path
 
 
-def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
+def _wait(ready: Callable[[], bool], proc: subprocess.Popen, log: Path, what: str,
+          timeout: float = 30.0) -> None:
+    """Poll ``ready`` until it holds; fail early if the server exits, with its log."""
     deadline = time.monotonic() + timeout
-    session = requests.Session()
-    session.trust_env = False
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise ServerError(f"server exited with code {proc.returncode}; log:\n{_tail(log)}")
-        try:
-            if session.get(url, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
+        if ready():
+            return
         time.sleep(0.05)
     proc.kill()
-    raise ServerError(f"server not ready after {timeout:.0f} s; log:\n{_tail(log)}")
+    raise ServerError(f"server not {what} after {timeout:.0f} s; log:\n{_tail(log)}")
+
+
+def _answers_ok(url: str, **request_options) -> Callable[[], bool]:
+    """``url`` answers 200 (``request_options``: verify, auth, cert for a secured server)."""
+    session = requests.Session()
+    session.trust_env = False
+
+    def check() -> bool:
+        try:
+            return session.get(url, timeout=1, **request_options).status_code == 200
+        except requests.RequestException:
+            return False
+
+    return check
+
+
+def _port_open(port: int) -> Callable[[], bool]:
+    def check() -> bool:
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    return check
 
 
 def _tail(path: Path, lines: int = 20) -> str:
@@ -125,8 +145,14 @@ def start_prometheus(
     web_config: Path | None = None,
     rule_files: list[Path] | None = None,
     port: int | None = None,
+    ready_options: dict | None = None,
 ) -> LocalServer:
-    """Backfill ``openmetrics`` (if given) into a fresh TSDB and start Prometheus on 127.0.0.1."""
+    """Backfill ``openmetrics`` (if given) into a fresh TSDB and start Prometheus on 127.0.0.1.
+
+    Returns once ``/-/ready`` answers 200. Behind a ``web_config`` (TLS, basic auth) that needs
+    ``ready_options`` (requests' ``verify``, ``auth``, ``cert``); without them only the port is
+    awaited, and Prometheus may still answer 503 while it loads its TSDB.
+    """
     binary = require_binary("prometheus")
     owned = workdir is None
     workdir = Path(workdir or tempfile.mkdtemp(prefix="mm2-prom-"))
@@ -159,24 +185,11 @@ def start_prometheus(
     uses_tls = web_config is not None and "tls_server_config" in Path(web_config).read_text()
     scheme = "https" if uses_tls else "http"
     server = LocalServer("prometheus", f"{scheme}://127.0.0.1:{port}", proc, workdir, log, owned)
-    if web_config is None:
-        _wait_ready(f"{server.url}/-/ready", proc, log)
+    if web_config is None or ready_options is not None:
+        _wait(_answers_ok(f"{server.url}/-/ready", **(ready_options or {})), proc, log, "ready")
     else:
-        _wait_port(port, proc, log)
+        _wait(_port_open(port), proc, log, "listening")
     return server
-
-
-def _wait_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise ServerError(f"server exited with code {proc.returncode}; log:\n{_tail(log)}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    proc.kill()
-    raise ServerError(f"server not listening after {timeout:.0f} s; log:\n{_tail(log)}")
 
 
 def start_victoria_metrics(
@@ -204,7 +217,7 @@ def start_victoria_metrics(
     with open(log, "wb") as fh:
         proc = subprocess.Popen(args, stdout=fh, stderr=subprocess.STDOUT, cwd=workdir)
     server = LocalServer("victoria-metrics", f"http://127.0.0.1:{port}", proc, workdir, log, owned)
-    _wait_ready(f"{server.url}/health", proc, log)
+    _wait(_answers_ok(f"{server.url}/health"), proc, log, "ready")
     if openmetrics is not None:
         import_victoria_metrics(server, openmetrics)
     return server

@@ -9,7 +9,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import threading
-import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -190,21 +189,3 @@ def web_config(path: Path, tls: TlsMaterial, *, basic_auth: bool = False,
         lines += ["basic_auth_users:", f"  {BASIC_USER}: '{BASIC_HASH}'"]
     path.write_text("\n".join(lines) + "\n")
     return path
-
-
-def wait_ready(url: str, *, timeout: float = 30.0, **options) -> None:
-    """Wait for ``/-/ready``: with a web config, servers.start_prometheus only waits for the port.
-
-    ``options`` are requests arguments (``verify``, ``auth``, ``cert``).
-    """
-    session = requests.Session()
-    session.trust_env = False
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if session.get(f"{url}/-/ready", timeout=1, **options).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.05)
-    raise TimeoutError(f"{url} not ready after {timeout:.0f} s")

@@ -22,7 +22,7 @@ from mm2report.params import validate_campaign
 from mm2report.sources.prometheus import PrometheusClient, PrometheusSource
 
 from .helpers import (BASIC_PASSWORD, BASIC_USER, Fault, FaultProxy, SilentServer, make_tls,
-                      wait_ready, web_config)
+                      web_config)
 
 pytestmark = pytest.mark.integration
 
@@ -353,8 +353,9 @@ def secure_prometheus(small_openmetrics, tls, tmp_path_factory):
     """TLS + basic auth, backfilled with the small data set."""
     workdir = tmp_path_factory.mktemp("prom-secure")
     config = web_config(workdir / "web.yml", tls, basic_auth=True)
-    server = servers.start_prometheus(small_openmetrics, workdir=workdir, web_config=config)
-    wait_ready(server.url, verify=str(tls.ca), auth=(BASIC_USER, BASIC_PASSWORD))
+    server = servers.start_prometheus(
+        small_openmetrics, workdir=workdir, web_config=config,
+        ready_options={"verify": str(tls.ca), "auth": (BASIC_USER, BASIC_PASSWORD)})
     yield server
     server.stop()
 
@@ -364,8 +365,9 @@ def mtls_prometheus(tls, tmp_path_factory):
     """TLS requiring a client certificate, no data."""
     workdir = tmp_path_factory.mktemp("prom-mtls")
     config = web_config(workdir / "web.yml", tls, client_certs=True)
-    server = servers.start_prometheus(None, workdir=workdir, web_config=config)
-    wait_ready(server.url, verify=str(tls.ca), cert=(str(tls.client_cert), str(tls.client_key)))
+    server = servers.start_prometheus(
+        None, workdir=workdir, web_config=config,
+        ready_options={"verify": str(tls.ca), "cert": (str(tls.client_cert), str(tls.client_key))})
     yield server
     server.stop()
 
