@@ -152,6 +152,7 @@ def _worker_metrics(sc: Scenario, tl: Timeline, s: _Scrapes, om: OpenMetricsWrit
     om.family("jvm_memory_used_bytes", "gauge")
     om.family("up", "gauge")
     heap = _heap(sc, tl)
+    errors_cum = np.cumsum(tl.errors, axis=0)
     for w in range(tl.W):
         labels = worker_labels(w)
         joined = tl.joined[t, w] & s.answered(f"worker-{w}")
@@ -178,12 +179,11 @@ def _worker_metrics(sc: Scenario, tl: Timeline, s: _Scrapes, om: OpenMetricsWrit
         om.series("jvm_memory_used_bytes", {**labels, "area": "heap"}, ts, heap[ti, w])
         om.series("jvm_memory_used_bytes", {**labels, "area": "nonheap"}, ts,
                   np.full(len(ts), 96e6))
-        _task_error_series(sc, tl, s, om, w, alive, labels, source)
+        _task_error_series(tl, s, om, w, alive, labels, source, errors_cum)
 
 
-def _task_error_series(sc, tl, s, om, w, alive, labels, connector) -> None:
+def _task_error_series(tl, s, om, w, alive, labels, connector, errors_cum) -> None:
     t = s.t
-    errors_cum = np.cumsum(tl.errors, axis=0)
     for k in range(tl.K):
         inc = tl.incarnation[t, k]
         for i in sorted(set(inc[(tl.assign[t, k] == w) & alive].tolist()) - {0}):
