@@ -202,6 +202,14 @@ class _Context:
             matchers += parse_selector(override.selector)
         return name + "{" + ", ".join(x.render() for x in matchers) + "}"
 
+    def alive(self, expr: str) -> str:
+        """Keep only the series of workers whose last scrape succeeded.
+
+        A live Prometheus marks a dead worker's series stale at once, but a server fed by
+        remote write or a backfill keeps showing its last task counts for the whole lookback
+        window; joining on ``up == 1`` makes both count only the workers that answer."""
+        return f"({expr} and on (instance) ({self.sel('up')} == 1))"
+
     def probe(self, suffix: str = "") -> str:
         probe = self.c.metrics.probe
         if probe is None:
@@ -257,16 +265,20 @@ QUERIES: dict[str, QuerySpec] = {
         QuerySpec("consumer_lag_max", "records",
                   "Highest replication consumer lag of a single partition.",
                   lambda x: f"max({_known(x.sel('consumer_lag'))})"),
+        QuerySpec("consumer_lag_by_partition", "records",
+                  "Replication consumer lag of each source partition (records not yet replicated).",
+                  lambda x: f"max by (topic, partition) ({_known(x.sel('consumer_lag'))})",
+                  per_partition=True),
         QuerySpec("tasks_running", "tasks", "Running tasks of the connector, all workers.",
-                  lambda x: f"sum({x.sel('running_tasks')})"),
+                  lambda x: f"sum({x.alive(x.sel('running_tasks'))})"),
         QuerySpec("tasks_total", "tasks", "Assigned tasks of the connector, all workers.",
-                  lambda x: f"sum({x.sel('total_tasks')})"),
+                  lambda x: f"sum({x.alive(x.sel('total_tasks'))})"),
         QuerySpec("tasks_failed", "tasks", "Failed tasks of the connector, all workers.",
-                  lambda x: f"sum({x.sel('failed_tasks')})"),
+                  lambda x: f"sum({x.alive(x.sel('failed_tasks'))})"),
         QuerySpec("workers", "workers", "Connect workers reporting (one rebalance series each).",
-                  lambda x: f"count({x.sel('rebalancing')})"),
+                  lambda x: f"count({x.alive(x.sel('rebalancing'))})"),
         QuerySpec("rebalancing", "0/1", "1 when any worker is rebalancing.",
-                  lambda x: f"max({x.sel('rebalancing')})"),
+                  lambda x: f"max({x.alive(x.sel('rebalancing'))})"),
         QuerySpec("rebalance_max_time", "ms", "Connect's rebalance-max-time, highest over workers.",
                   lambda x: f"max({_known(x.sel('rebalance_max_time'))})"),
         QuerySpec("record_errors_rate", "records/s", "Task record errors per second.",

@@ -539,6 +539,23 @@ class Alerts(_Strict):
     expected_rules: tuple[str, ...] = ()
 
 
+class ProjectionParams(_Strict):
+    """Yearly frequency of each fault type, for the annual downtime projection."""
+
+    faults_per_year: dict[str, float] = {}
+
+    @field_validator("faults_per_year")
+    @classmethod
+    def _kinds(cls, value: dict[str, float]) -> dict[str, float]:
+        kinds = [k for k in EVENT_KINDS if k not in ("burst", "error_scenario", "other")]
+        for kind, freq in value.items():
+            if kind not in kinds:
+                raise ValueError(f"unknown fault type {kind!r}; known types: {', '.join(kinds)}")
+            if not (0 <= freq <= 10_000):
+                raise ValueError(f"{kind}: a yearly frequency between 0 and 10000 is expected")
+        return value
+
+
 class CampaignInfo(_Strict):
     name: str
     client: str
@@ -579,6 +596,7 @@ class Campaign(_Strict):
     phases: Phases
     checklist: tuple[ChecklistItem, ...] = ()
     alerts: Alerts = Alerts()
+    projection: ProjectionParams = ProjectionParams()
 
     def phase(self, name: str) -> Phase:
         found = getattr(self.phases, name, None) if name in PHASE_NAMES else None

@@ -130,5 +130,15 @@ def write_openmetrics(path: Path) -> int:
         for w in ("w1", "w2"):
             om.series("kafka_connect_worker_rebalance_rebalancing", {"instance": w}, TIMES,
                       np.zeros(len(TIMES)))
+        # w3 is down for the whole data set (up = 0) yet its last task counts are still there,
+        # as on a server without staleness markers: none of its series may be counted.
+        for name in ("running", "total"):
+            om.series(f"kafka_connect_worker_connector_{name}_task_count",
+                      {"connector": CONNECTOR, "instance": "w3"}, TIMES, np.full(len(TIMES), 3.0))
+        om.series("kafka_connect_worker_rebalance_rebalancing", {"instance": "w3"}, TIMES,
+                  np.ones(len(TIMES)))
+        om.family("up", "gauge")
+        for w, value in (("w1", 1.0), ("w2", 1.0), ("w3", 0.0)):
+            om.series("up", {"job": "mm2", "instance": w}, TIMES, np.full(len(TIMES), value))
         om.close()
         return om.samples

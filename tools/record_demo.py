@@ -36,7 +36,38 @@ DEMO_MANUAL = {
         {"id": "rollback_tested", "status": "not_done"},
     ],
     "alerts": {"expected_rules": ["MM2ConnectorDown", "MM2TaskFailed", "MM2ReplicationLagHigh"]},
+    "projection": {"faults_per_year": {"worker_restart": 12, "worker_stop": 2, "broker_stop": 4,
+                                       "network_cut": 1}},
 }
+
+# The alert rules the demo's Prometheus holds (recorded with the snapshot: criterion 9).
+DEMO_RULES = """groups:
+  - name: mm2
+    rules:
+      - alert: MM2ConnectorDown
+        expr: sum(kafka_connect_worker_connector_running_task_count{strimzi_io_cluster="mm2"}) < 4
+        for: 1m
+        labels: {severity: critical}
+      - alert: MM2TaskFailed
+        expr: sum(kafka_connect_worker_connector_failed_task_count{strimzi_io_cluster="mm2"}) > 0
+        for: 1m
+        labels: {severity: critical}
+      - alert: MM2ReplicationLagHigh
+        expr: sum(kafka_consumer_fetch_manager_records_lag{strimzi_io_cluster="mm2"}) > 10000
+        for: 5m
+        labels: {severity: warning}
+"""
+
+
+def _wait_for_rule_evaluation(source: PrometheusSource, timeout: float = 60) -> None:
+    """Rules read 'unknown' health until their first evaluation (every 15 s)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        healths = [r.get("health") for g in source.rules() for r in g.get("rules", [])]
+        if healths and "unknown" not in healths:
+            return
+        time.sleep(1)
+    raise SystemExit("the demo's alert rules were not evaluated in time")
 
 
 def main() -> None:
@@ -47,12 +78,16 @@ def main() -> None:
         sim = simulate(ROOT / "scenarios" / "demo.yml", Path(tmp) / "sim")
         print(f"simulated in {time.monotonic() - started:.0f} s", file=sys.stderr)
         data = yaml.safe_load((sim / "campaign.yml").read_text())
-        with servers.start_prometheus(sim / "metrics.om", workdir=Path(tmp) / "prom") as server:
+        rules = Path(tmp) / "mm2-alerts.yml"
+        rules.write_text(DEMO_RULES)
+        with servers.start_prometheus(sim / "metrics.om", workdir=Path(tmp) / "prom",
+                                      rule_files=[rules]) as server:
             print(f"backfilled and started in {time.monotonic() - started:.0f} s", file=sys.stderr)
             data["source"] = {"url": server.url}
             live = validate_campaign(data)
             staging = Path(tmp) / "snapshot"
             with PrometheusSource(live) as source:
+                _wait_for_rule_evaluation(source)
                 record_snapshot(live, source, staging)
         if target.exists():
             shutil.rmtree(target)

@@ -134,8 +134,9 @@ def _phase_truth(sc: Scenario, tl: Timeline, span: PhaseSpan, down: np.ndarray) 
 def _incidents(tl: Timeline, down: np.ndarray) -> list[dict]:
     out = []
     for s, e in _runs(down):
-        event = next((ev for (_, ev, es, ee) in tl.events
-                      if ev.kind not in ("burst", "other") and es - 60 <= s <= (ee or es) + 600), None)
+        linked = [(es, ev) for (_, ev, es, ee) in tl.events
+                  if ev.kind != "burst" and es - 60 <= s <= (ee or es) + 600]
+        event = max(linked, key=lambda x: x[0])[1] if linked else None  # the latest one
         out.append({
             "start": _iso(tl, s), "end": _iso(tl, e), "duration_s": int(e - s),
             "event": event.kind if event else None,
@@ -249,8 +250,12 @@ def _criteria(sc, tl, truth, th: Thresholds, gaps: np.ndarray) -> dict[str, str]
         ok = p["downtime_s"] == 0 and p["lost"] == 0 and p["lag_max_records"] <= th.lag_records
         return "GO" if ok and extra_ok else "NOGO"
 
-    leak = sc.faults.heap_leak is not None
-    crit = {"1": phase_ok("smoke"), "2": phase_ok("nominal", not leak)}
+    def leaking(name):  # the heap grows from the leak's phase on
+        leak = sc.faults.heap_leak
+        return (leak is not None and name in spans
+                and spans[name].start >= spans[leak.from_phase].start)
+
+    crit = {"1": phase_ok("smoke"), "2": phase_ok("nominal", not leaking("nominal"))}
     lat = truth["latency"].get("latency")
     if lat is None or gap_in("latency") or lat["percentiles_ms"]["p99"] is None:
         crit["3"] = "INCONCLUSIVE"
@@ -263,7 +268,7 @@ def _criteria(sc, tl, truth, th: Thresholds, gaps: np.ndarray) -> dict[str, str]
     if soak is None or gap_in("soak") or soak.end - soak.start < th.soak_min_duration.total_seconds():
         crit["5"] = "INCONCLUSIVE"
     else:
-        crit["5"] = phase_ok("soak", not leak)
+        crit["5"] = phase_ok("soak", not leaking("soak"))
     res = [i for i in truth["incidents"] if _in_phase(i, phases.get("resilience"))]
     if "resilience" not in phases or gap_in("resilience"):
         crit["6"] = "INCONCLUSIVE"

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import __version__, catalog
-from ..errors import SnapshotError
+from ..errors import SnapshotError, SourceError
 from .base import MetricSource, Series, align, to_epoch
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 FORMAT = "mm2report-snapshot"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+RULES = "rules.json"  # the server's /api/v1/rules groups, when it served them
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,10 @@ def _record_into(campaign, source, tmp: Path, progress) -> dict:
         if progress:
             progress(i + 1, len(requests), req)
     files = {}
+    rules = _recorded_rules(source)
+    if rules is not None:
+        (tmp / RULES).write_text(json.dumps(rules, indent=1, sort_keys=True) + "\n")
+        files[RULES] = {"sha256": _sha256(tmp / RULES), "bytes": (tmp / RULES).stat().st_size}
     for name, recorded in by_query.items():
         rel = f"queries/{name}.parquet"
         _write_query(tmp / rel, recorded)
@@ -152,6 +157,17 @@ def _record_into(campaign, source, tmp: Path, progress) -> dict:
         "requests": entries,
         "files": files,
     }
+
+
+def _recorded_rules(source: MetricSource) -> list[dict] | None:
+    """The server's rule groups (GO/NOGO criterion 9), when the source serves them."""
+    rules = getattr(source, "rules", None)
+    if rules is None:
+        return None
+    try:
+        return rules()
+    except SourceError:
+        return None
 
 
 def _write_query(path: Path, recorded: list[tuple[int, Request, list[Series]]]) -> None:
@@ -199,6 +215,12 @@ class SnapshotSource(MetricSource):
     @property
     def origin(self) -> str:
         return f"snapshot {self.path} (recorded from {self.manifest['source']})"
+
+    def rules(self) -> list[dict]:
+        """The rule groups the server held when the snapshot was recorded."""
+        if RULES not in self.manifest["files"]:
+            raise SnapshotError(f"{self.path}: no alert rules were recorded with this snapshot")
+        return json.loads((self.path / RULES).read_text(encoding="utf-8"))
 
     def _fetch(self, promql: str, start: int, end: int, step: int, instant: bool) -> list[Series]:
         matching = [r for r in self._requests if r["promql"] == promql and r["step"] == step]

@@ -32,8 +32,8 @@ T1 = datetime.fromtimestamp(datasets.END, tz=timezone.utc)
 N_STEPS = (datasets.END - datasets.START) // STEP + 1  # 1441
 LATENCY_RAW = "kafka_connect_mirror_mirrorsourceconnector_replication_latency_ms_max"
 RECORDS_P1 = 'kafka_connect_mirror_mirrorsourceconnector_record_count{target="backup",partition="1"}'
-TASKS_RAW = ('sum(kafka_connect_worker_connector_running_task_count'
-             '{connector="\\"primary->backup.MirrorSourceConnector\\""})')
+TASKS_RAW = ('sum(kafka_connect_worker_connector_running_task_count'  # w3 is the dead worker
+             '{connector="\\"primary->backup.MirrorSourceConnector\\"", instance=~"w1|w2"})')
 SECRET_TOKEN = "tok-Zq8xW1-never-print-me"
 
 

@@ -78,7 +78,10 @@ def selectors(promql: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
 
 
 def only_selector(promql: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """The query's one metric selector (a worker query's ``up == 1`` guard aside)."""
     found = selectors(promql)
+    if len(found) == 2 and found[1][0] == "up" and "and on (instance)" in promql:
+        found = found[:1]
     assert len(found) == 1, promql
     return found[0]
 
@@ -507,6 +510,18 @@ def test_needed_queries_are_known_and_unique():
         assert set(needed) <= set(catalog.QUERIES)
 
 
-def test_per_partition_queries_are_the_offsets():
+def test_per_partition_queries_are_the_offsets_and_the_lag():
     assert {n for n, s in catalog.QUERIES.items() if s.per_partition} == \
-        {"source_offsets", "target_offsets"}
+        {"source_offsets", "target_offsets", "consumer_lag_by_partition"}
+
+
+@pytest.mark.parametrize("name", ["tasks_running", "tasks_total", "tasks_failed", "workers",
+                                  "rebalancing"])
+def test_worker_queries_count_only_workers_that_answer(name):
+    # Without staleness markers (remote write, backfill) a dead worker's last task counts stay
+    # visible for the lookback window; the up == 1 guard drops them.
+    promql = catalog.render(name, make())
+    found = selectors(promql)
+    assert [n for n, _ in found][1:] == ["up"], promql
+    assert "and on (instance) (up{" in promql and "== 1)" in promql
+    assert balanced(promql)

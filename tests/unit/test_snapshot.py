@@ -144,7 +144,7 @@ def recorded(tmp_path, campaign):
 def test_plan_ranges_and_instants(campaign):
     requests = plan(campaign)
     assert len(requests) == len(set(requests)), "duplicate requests"
-    per_partition = {"source_offsets", "target_offsets"}
+    per_partition = {"source_offsets", "target_offsets", "consumer_lag_by_partition"}
     aggregates = set(catalog.needed_queries(campaign)) - per_partition
     ranges = {(r.query, r.start, r.end) for r in requests if r.kind == "range"}
     expected_ranges = {(q, epoch(s), epoch(e)) for q in aggregates

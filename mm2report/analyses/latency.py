@@ -1,0 +1,157 @@
+"""Replication latency: baseline, maximum under load, percentiles, the probe's true percentiles,
+and percentiles over time.
+
+MirrorMaker 2 exports no latency percentile, only, per partition, the maximum and the average
+over a 60 s window. The percentiles here are percentiles *of the per-scrape maxima over all
+partitions*: each reading is the slowest record of the last minute, so they are upper bounds of
+the true percentiles of record latency, and the report labels them so. Their 95 % confidence
+intervals come from a moving-block bootstrap (blocks of ``n ** (1/3)`` readings, 1,000
+resamples, fixed seed): consecutive readings share most of their window, and resampling them
+one by one would give intervals that are too narrow.
+
+When the campaign has an end-to-end probe histogram, its percentiles are the true ones for the
+probe's records; they are computed as Prometheus' ``histogram_quantile`` does (linear inside the
+bucket) and shown beside the upper bounds.
+
+The baseline is the median of the per-scrape average latency over the baseline window (low
+load). The maximum under load is the highest per-scrape maximum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from ..sources.base import QueryResult
+from .core import Evidence, Kpi, aggregate, missing, window
+
+QUANTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99, "p99.9": 0.999}
+RESAMPLES = 1000
+SEED = 20261121
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    start: datetime
+    end: datetime
+    percentiles: dict[str, Kpi]  # of per-scrape maxima: upper bounds of the true percentiles
+    maximum: Kpi
+    probe: dict[str, Kpi] | None  # true percentiles from the probe histogram
+    over_time: pd.DataFrame  # hourly p50 / p99 of the per-scrape maxima
+
+
+def block_bootstrap(values: np.ndarray, qs: list[float], *, resamples: int = RESAMPLES,
+                    seed: int = SEED, batch: int = 100) -> np.ndarray:
+    """95 % percentile intervals of the quantiles ``qs`` by moving-block bootstrap.
+
+    Returns an array of shape ``(len(qs), 2)``."""
+    n = len(values)
+    block = max(1, int(np.ceil(n ** (1 / 3))))
+    blocks = int(np.ceil(n / block))
+    rng = np.random.default_rng(seed)
+    estimates = []
+    offsets = np.arange(block)
+    for done in range(0, resamples, batch):
+        b = min(batch, resamples - done)
+        starts = rng.integers(0, n - block + 1, size=(b, blocks))
+        idx = (starts[:, :, None] + offsets).reshape(b, -1)[:, :n]
+        estimates.append(np.quantile(values[idx], qs, axis=1).T)
+    est = np.concatenate(estimates)
+    return np.stack([np.quantile(est, 0.025, axis=0), np.quantile(est, 0.975, axis=0)], axis=1)
+
+
+def latency_stats(latency_max: QueryResult, *, start: datetime | None = None,
+                  end: datetime | None = None, probe_buckets: QueryResult | None = None,
+                  probe_unit: str = "seconds", traffic: QueryResult | None = None) -> LatencyStats:
+    """``traffic`` (the replicated rate) tells idle steps, where no latency is expected, from
+    steps where a latency reading is missing; completeness counts the latter only."""
+    start = start or latency_max.start
+    end = end or latency_max.end
+    series = window(aggregate(latency_max), start, end)
+    evidence = (Evidence.of(latency_max, start, end),)
+    values = series.dropna().to_numpy()
+    comp = _completeness(series, None if traffic is None else window(aggregate(traffic), start, end))
+    note = ("percentile of per-scrape maxima: an upper bound of the true percentile",)
+    if len(values) == 0:
+        reason = "no latency reading (no traffic, or the metric is missing)"
+        pct = {k: missing(f"latency_{k}", "ms", reason, evidence, comp) for k in QUANTILES}
+        maximum = missing("latency_max", "ms", reason, evidence, comp)
+    else:
+        qs = list(QUANTILES.values())
+        point = np.quantile(values, qs)
+        ci = block_bootstrap(values, qs) if len(values) >= 10 else [None] * len(qs)
+        pct = {k: Kpi(f"latency_{k}", float(point[i]),
+                      "ms", None if ci[i] is None else (float(ci[i][0]), float(ci[i][1])),
+                      evidence, comp, note + ((f"from {len(values)} readings",)))
+               for i, k in enumerate(QUANTILES)}
+        maximum = Kpi("latency_max", float(values.max()), "ms", evidence=evidence, completeness=comp)
+    probe = probe_percentiles(probe_buckets, probe_unit) if probe_buckets is not None else None
+    if len(series.dropna()):
+        hourly = series.dropna().resample("1h")
+        over_time = pd.DataFrame({"p50_ms": hourly.quantile(0.5), "p99_ms": hourly.quantile(0.99),
+                                  "readings": hourly.count()})
+    else:
+        over_time = pd.DataFrame(columns=["p50_ms", "p99_ms", "readings"])
+    return LatencyStats(start, end, pct, maximum, probe, over_time)
+
+
+def _completeness(latency: pd.Series, traffic: pd.Series | None) -> float:
+    if not len(latency):
+        return 0.0
+    if traffic is None:
+        return float(latency.notna().mean())
+    active = traffic.reindex(latency.index) > 0
+    if not active.any():
+        return float(latency.notna().mean())
+    return float(latency[active].notna().mean())
+
+
+def probe_percentiles(buckets: QueryResult, unit: str = "seconds") -> dict[str, Kpi]:
+    """True percentiles from a cumulative histogram (``le`` buckets), in ms."""
+    evidence = (Evidence.of(buckets),)
+    frame = buckets.frame
+    if frame.shape[1] == 0 or "le" not in (frame.columns.names or []):
+        return {k: missing(f"probe_{k}", "ms", "no probe histogram data", evidence) for k in QUANTILES}
+    row = frame.iloc[-1]
+    les = np.array([float(v) for v in row.index.get_level_values("le")])
+    counts = row.to_numpy(dtype="float64")
+    order = np.argsort(les)
+    les, counts = les[order], np.maximum.accumulate(np.nan_to_num(counts[order]))
+    scale = 1000.0 if unit == "seconds" else 1.0
+    total = counts[-1] if len(counts) else 0.0
+    if total <= 0 or not np.isinf(les[-1]):
+        return {k: missing(f"probe_{k}", "ms", "empty probe histogram", evidence) for k in QUANTILES}
+    out = {}
+    for key, q in QUANTILES.items():
+        rank = q * total
+        i = int(np.searchsorted(counts, rank, side="left"))
+        if np.isinf(les[i]):
+            value = les[i - 1] if i > 0 else np.nan
+            note = "in the open +Inf bucket: the highest finite bound is shown"
+        else:
+            lower = les[i - 1] if i > 0 else 0.0
+            below = counts[i - 1] if i > 0 else 0.0
+            inside = counts[i] - below
+            value = lower + (les[i] - lower) * ((rank - below) / inside if inside > 0 else 1.0)
+            note = "interpolated inside its bucket, as histogram_quantile does"
+        out[key] = Kpi(f"probe_{key}", float(value * scale), "ms", evidence=evidence,
+                       completeness=1.0, notes=(note, f"from {total:,.0f} probe records"))
+    return out
+
+
+def baseline(latency_avg: QueryResult, start: datetime, end: datetime) -> Kpi:
+    """Median of the per-scrape average latency over the baseline window."""
+    series = window(aggregate(latency_avg), start, end)
+    evidence = (Evidence.of(latency_avg, start, end),)
+    comp = float(series.notna().mean()) if len(series) else 0.0
+    if series.notna().sum() == 0:
+        return missing("latency_baseline", "ms", "no latency reading in the baseline window", evidence, comp)
+    return Kpi("latency_baseline", float(series.median()), "ms", evidence=evidence,
+               completeness=comp, notes=("median of the per-scrape average latency",))
+
+
+__all__ = ["LatencyStats", "QUANTILES", "baseline", "block_bootstrap", "latency_stats",
+           "probe_percentiles"]

@@ -1,0 +1,110 @@
+"""Error scenarios (what MirrorMaker 2 did when a record or a credential went wrong) and
+certificate expiry.
+
+For each ``error_scenario`` event, over the event's window (its end, or 5 minutes when none is
+given) and until the service is back to normal:
+
+* was a task reported FAILED? (Kafka Connect does not restart a FAILED task by itself: a FAILED
+  task means an operator restart);
+* how many record errors and failures were counted (counter increases, resets handled by
+  ``irate``);
+* when was every expected task running again, counted from the event's start;
+* how many records were lost over the event's window (offsets, see :mod:`.loss`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from ..sources.base import QueryResult
+from .core import Evidence, Kpi, aggregate, missing, seconds, ts, window
+from .loss import LossResult
+from .state import EventRef, State, StateTimeline
+
+DEFAULT_ERROR_WINDOW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ErrorBehaviour:
+    event: EventRef
+    window_end: datetime
+    task_failed: bool | None
+    errors_counted: Kpi
+    failures_counted: Kpi
+    recovered: bool | None
+    recovery: Kpi  # seconds from the event's start until no step is DOWN any more
+    needs_restart: bool | None
+    lost: Kpi
+
+
+def error_behaviour(event: EventRef, *, timeline: StateTimeline, tasks_failed: QueryResult | None,
+                    errors_rate: QueryResult | None, failures_rate: QueryResult | None,
+                    loss: LossResult | None, until: datetime) -> ErrorBehaviour:
+    """``until``: the next event's start or the phase's end, whichever comes first."""
+    end = event.end or ts(seconds(event.start) + DEFAULT_ERROR_WINDOW.total_seconds())
+    failed = window(aggregate(tasks_failed), event.start, end)
+    task_failed = bool(failed.max() > 0) if failed.notna().any() else None
+
+    def counted(result, name):
+        s = window(aggregate(result), event.start, end)
+        ev = (Evidence.of(result, event.start, end),) if result is not None else ()
+        if s.notna().sum() == 0:
+            if result is not None and result.frame.shape[1] == 0:
+                return Kpi(name, 0.0, "records", evidence=ev, completeness=1.0,
+                           notes=("no error counter series: none counted",))
+            return missing(name, "records", "no reading", ev)
+        return Kpi(name, float(s.fillna(0).sum() * result.step), "records", evidence=ev,
+                   completeness=float(s.notna().mean()))
+
+    frame = timeline.frame
+    after = frame[(frame.index > event.start) & (frame.index <= until)]
+    down = (after["state"] == State.DOWN.value).to_numpy()
+    unknown = (after["state"] == State.UNKNOWN.value).to_numpy()
+    if not len(after):
+        recovered, rec = None, missing("error_recovery", "s", "no reading after the event",
+                                       timeline.evidence)
+    elif not down.any():
+        recovered, rec = True, Kpi("error_recovery", 0.0, "s", evidence=timeline.evidence,
+                                   completeness=1.0, notes=("the service never went DOWN",))
+    elif down[-1]:
+        recovered, rec = False, missing("error_recovery", "s", "still DOWN at the next event or the end of the phase",
+                                        timeline.evidence)
+    else:
+        last = int(np.flatnonzero(down)[-1])
+        if unknown[: last + 1].any():
+            recovered, rec = None, missing("error_recovery", "s", "readings missing", timeline.evidence)
+        else:
+            back = seconds(after.index[last]) + timeline.step / 2
+            recovered = True
+            rec = Kpi("error_recovery", back - seconds(event.start), "s", evidence=timeline.evidence,
+                      completeness=1.0, notes=("exact to one step",))
+    lost = loss.lost if loss is not None else missing("lost", "records", "offsets not read")
+    return ErrorBehaviour(event, end, task_failed, counted(errors_rate, "record_errors"),
+                          counted(failures_rate, "record_failures"), recovered, rec,
+                          task_failed, lost)
+
+
+@dataclass(frozen=True)
+class Certificates:
+    days_left: Kpi  # of the earliest-expiring certificate, at the end of the campaign
+    expires: datetime | None
+
+
+def certificates(cert_expiry: QueryResult | None, at: datetime) -> Certificates:
+    """Days from ``at`` (the campaign's end) to the earliest certificate expiry seen."""
+    s = aggregate(cert_expiry)
+    ev = (Evidence.of(cert_expiry),) if cert_expiry is not None else ()
+    if s.notna().sum() == 0:
+        return Certificates(missing("cert_days_left", "days", "no certificate expiry reading "
+                                    "(blackbox exporter probe_ssl_earliest_cert_expiry)", ev), None)
+    earliest = float(s.min())
+    return Certificates(Kpi("cert_days_left", (earliest - seconds(at)) / 86400, "days", evidence=ev,
+                            completeness=float(s.notna().mean()),
+                            notes=("earliest expiry seen, counted from the end of the campaign",)),
+                        ts(earliest))
+
+
+__all__ = ["Certificates", "ErrorBehaviour", "certificates", "error_behaviour"]

@@ -1,0 +1,435 @@
+"""Service state per step, availability, incidents (MTTR, RTO, RPO), worker rebalances and
+burst recoveries.
+
+**State of a step** ``(T - step, T]``:
+
+* ``DOWN`` when fewer tasks run than expected (the gauge read at ``T``), or when replication is
+  stalled while the source produces: not one record replicated over the step although at least
+  one record per second was produced on the source;
+* ``UNKNOWN`` when the data needed to tell is missing (and nothing already proves ``DOWN``);
+* ``DEGRADED`` when the highest replication latency exceeds the SLA latency or the consumer lag
+  exceeds the lag threshold;
+* ``UP`` otherwise. ``DEGRADED`` counts as available time and is reported apart.
+
+**Incidents** are runs of ``DOWN`` steps. Their duration is exact to one step: a task count is a
+point reading, so ``n`` down readings stand for ``n`` steps; a stall is seen as whole steps
+without replication, and the stall began and ended somewhere inside the two neighbouring,
+partly replicated steps, so half a step is added at each edge where only a stall was seen.
+An incident is linked to the latest fault event that started at most 60 s after it and ended
+at most 10 minutes before it (the parameters' event times are the tester's log).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..sources.base import QueryResult
+from .core import Evidence, Kpi, aggregate, epoch, missing, runs, seconds, ts, window
+
+if TYPE_CHECKING:
+    from ..params import Event, Thresholds
+
+#: Below this offered rate (records/s) a step without replication is not called a stall.
+STALL_MIN_RATE = 1.0
+LINK_BEFORE = 60  # s: an event may be logged up to this long after the incident began
+LINK_AFTER = 600  # s: an incident up to this long after the event's end is still its effect
+PRE_BURST = 300  # s: the lag baseline of a burst is the highest lag of the 5 minutes before it
+
+
+class State(str, Enum):
+    UP = "UP"
+    DEGRADED = "DEGRADED"
+    DOWN = "DOWN"
+    UNKNOWN = "UNKNOWN"
+
+
+@dataclass(frozen=True)
+class StateTimeline:
+    """One row per step: ``state`` and, for DOWN steps, ``cause`` (tasks, stall, workers)."""
+
+    frame: pd.DataFrame
+    step: int
+    expected_tasks: float | None
+    evidence: tuple[Evidence, ...]
+    notes: tuple[str, ...] = ()
+
+    def count(self, state: State) -> int:
+        return int((self.frame["state"] == state.value).sum()) if len(self.frame) else 0
+
+    @property
+    def total_s(self) -> float:
+        return float(len(self.frame) * self.step)
+
+    @property
+    def completeness(self) -> float:
+        return 1.0 - self.count(State.UNKNOWN) / len(self.frame) if len(self.frame) else 0.0
+
+
+def _aligned(result: QueryResult | None, index: pd.DatetimeIndex) -> np.ndarray:
+    s = aggregate(result)
+    return s.reindex(index).to_numpy(dtype="float64") if len(index) else np.array([])
+
+
+def service_states(
+    *,
+    tasks_running: QueryResult,
+    offered: QueryResult,
+    replicated: QueryResult,
+    latency_max: QueryResult | None,
+    lag: QueryResult | None,
+    thresholds: "Thresholds",
+    expected_tasks: int | None = None,
+    tasks_total: QueryResult | None = None,
+    up: QueryResult | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> StateTimeline:
+    """Classify every step of ``(start, end]`` (default: the tasks query's range)."""
+    start = start or tasks_running.start
+    end = end or tasks_running.end
+    step = tasks_running.step
+    first = int(np.floor(seconds(start) / step) * step) + step
+    last = int(np.ceil(seconds(end) / step) * step)
+    index = pd.DatetimeIndex(pd.to_datetime(np.arange(first, last + 1, step), unit="s", utc=True),
+                             name="ts")
+    notes = []
+    expected = float(expected_tasks) if expected_tasks else None
+    if expected is None:
+        total = aggregate(tasks_total)
+        if total.notna().any():
+            expected = float(total.max())
+            notes.append(f"expected tasks not given: taken as the highest assigned count, {expected:g}")
+        else:
+            notes.append("expected tasks unknown: task counts cannot prove DOWN or UP")
+    running = _aligned(tasks_running, index)
+    offered_rate = _aligned(offered, index)
+    replicated_rate = _aligned(replicated, index)
+    latency = _aligned(latency_max, index)
+    lag_records = _aligned(lag, index)
+    workers_dead = np.zeros(len(index), bool)
+    if up is not None and up.frame.shape[1]:
+        ups = up.frame.apply(pd.to_numeric, errors="coerce")
+        ups = ups[~ups.index.duplicated(keep="last")].reindex(index)
+        workers_dead = (ups.notna().any(axis=1) & (ups.fillna(0) == 0).all(axis=1)).to_numpy()
+
+    with np.errstate(invalid="ignore"):
+        tasks_known = ~np.isnan(running) & (expected is not None)
+        tasks_down = tasks_known & (running < (expected or 0))
+        producing = offered_rate >= STALL_MIN_RATE
+        stalled = producing & (replicated_rate == 0)
+        flow_known = ~np.isnan(offered_rate) & ~np.isnan(replicated_rate)
+        # no replication series at all while tasks are reported missing is part of tasks_down
+        degraded = (latency > thresholds.sla_latency_ms) | (lag_records > thresholds.lag_records)
+    dead = workers_dead & np.isnan(running)
+    down = tasks_down | stalled | dead
+    cause = np.where(dead, "workers", np.where(tasks_down & stalled, "tasks+stall",
+                     np.where(tasks_down, "tasks", np.where(stalled, "stall", ""))))
+    state = np.where(down, State.DOWN.value,
+                     np.where(~tasks_known | ~flow_known, State.UNKNOWN.value,
+                              np.where(degraded, State.DEGRADED.value, State.UP.value)))
+    frame = pd.DataFrame({"state": state, "cause": cause, "tasks_running": running,
+                          "offered_rate": offered_rate, "replicated_rate": replicated_rate,
+                          "latency_max_ms": latency, "lag_records": lag_records}, index=index)
+    evidence = tuple(Evidence.of(r, start, end) for r in
+                     (tasks_running, offered, replicated, latency_max, lag) if r is not None)
+    return StateTimeline(frame, step, expected, evidence, tuple(notes))
+
+
+# --------------------------------------------------------------------------------------------
+# Incidents and availability
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventRef:
+    phase: str
+    kind: str
+    start: datetime
+    end: datetime | None
+    target: str | None = None
+
+    @classmethod
+    def of(cls, phase: str, event: "Event") -> "EventRef":
+        return cls(phase, event.kind, event.start, event.end, event.target)
+
+
+@dataclass(frozen=True)
+class Incident:
+    start: datetime  # estimated, exact to one step
+    end: datetime
+    duration_s: float
+    cause: str
+    first_down: datetime  # first DOWN reading
+    last_down: datetime
+    event: EventRef | None
+    detected_after_s: float | None  # first DOWN reading - event start
+    restored_after_s: float | None  # estimated end - event start
+    rpo_records: float | None  # consumer lag just before the incident
+    rpo_seconds: float | None  # that lag in seconds of production
+    phase: str | None = None
+
+
+def incidents(timeline: StateTimeline, events: Sequence[EventRef] = (), *,
+              phase: str | None = None) -> tuple[Incident, ...]:
+    frame = timeline.frame
+    if frame.empty:
+        return ()
+    step = timeline.step
+    t = epoch(frame.index)
+    down = (frame["state"] == State.DOWN.value).to_numpy()
+    cause = frame["cause"].to_numpy()
+    out = []
+    for a, b in runs(down):
+        first, last = int(t[a]), int(t[b - 1])
+        start = first - step - (step / 2 if cause[a] == "stall" else 0)
+        end = last + (step / 2 if cause[b - 1] == "stall" else 0)
+        linked = _link(events, start)
+        lag_before = frame["lag_records"].iloc[a - 1] if a > 0 else np.nan
+        rate_before = frame["offered_rate"].iloc[a - 1] if a > 0 else np.nan
+        rpo_records = None if np.isnan(lag_before) else float(lag_before)
+        if rpo_records is None:
+            rpo_seconds = None
+        elif rpo_records == 0:
+            rpo_seconds = 0.0
+        else:
+            rpo_seconds = float(rpo_records / rate_before) if rate_before and rate_before > 0 else None
+        kinds = sorted({part for c in cause[a:b] for part in c.split("+") if part})
+        out.append(Incident(
+            start=ts(start), end=ts(end), duration_s=float(end - start), cause="+".join(kinds),
+            first_down=ts(first), last_down=ts(last), event=linked,
+            detected_after_s=None if linked is None else first - seconds(linked.start),
+            restored_after_s=None if linked is None else end - seconds(linked.start),
+            rpo_records=rpo_records, rpo_seconds=rpo_seconds, phase=phase))
+    return tuple(out)
+
+
+def _link(events: Iterable[EventRef], start: float) -> EventRef | None:
+    candidates = [e for e in events if e.kind != "burst"
+                  and seconds(e.start) - LINK_BEFORE <= start
+                  <= seconds(e.end or e.start) + LINK_AFTER]
+    return max(candidates, key=lambda e: seconds(e.start), default=None)
+
+
+@dataclass(frozen=True)
+class Availability:
+    optimistic: Kpi  # available time / known time, percent
+    pessimistic: Kpi  # available time / all time (UNKNOWN counted as down), percent
+    target_pct: float
+    total_s: float
+    down_s: float
+    unknown_s: float
+    degraded_s: float
+    budget_year_s: float  # downtime the target allows in a year
+    budget_day_s: float
+
+
+def availability(timeline: StateTimeline, incident_list: Sequence[Incident],
+                 target_pct: float) -> Availability:
+    """Availability of the timeline; downtime is the sum of the incidents' durations."""
+    total = timeline.total_s
+    unknown = timeline.count(State.UNKNOWN) * timeline.step
+    degraded = timeline.count(State.DEGRADED) * timeline.step
+    down = min(sum(i.duration_s for i in incident_list), total - unknown)
+    known = total - unknown
+    budget = 1 - target_pct / 100
+    evidence = timeline.evidence
+    completeness = timeline.completeness
+    if known <= 0:
+        opt = missing("availability_optimistic", "%", "no step with enough data", evidence)
+    else:
+        opt = Kpi("availability_optimistic", 100 * (known - down) / known, "%",
+                  evidence=evidence, completeness=completeness)
+    if total <= 0:
+        pes = missing("availability_pessimistic", "%", "empty time range", evidence)
+    else:
+        pes = Kpi("availability_pessimistic", 100 * (total - down - unknown) / total, "%",
+                  evidence=evidence, completeness=completeness,
+                  notes=("UNKNOWN steps counted as down",))
+    return Availability(opt, pes, target_pct, total, down, unknown, degraded,
+                        budget * 365.25 * 86400, budget * 86400)
+
+
+@dataclass(frozen=True)
+class RestoreTimes:
+    mttr: Kpi
+    rto: Kpi  # worst time to restore
+    rpo_seconds: Kpi
+    rpo_records: Kpi
+    count: int
+
+
+def restore_times(incident_list: Sequence[Incident], evidence: Sequence[Evidence] = ()) -> RestoreTimes:
+    """MTTR (mean duration), RTO (longest), RPO (largest lag at failure) of the incidents."""
+    ev = tuple(evidence)
+    if not incident_list:
+        reason = "no incident observed: nothing to restore"
+        return RestoreTimes(missing("mttr", "s", reason, ev, 1.0), missing("rto", "s", reason, ev, 1.0),
+                            missing("rpo_seconds", "s", reason, ev, 1.0),
+                            missing("rpo_records", "records", reason, ev, 1.0), 0)
+    durations = [i.duration_s for i in incident_list]
+    note = (f"{len(durations)} incident(s); durations exact to one step",)
+    mttr = Kpi("mttr", float(np.mean(durations)), "s", evidence=ev, completeness=1.0, notes=note)
+    rto = Kpi("rto", float(np.max(durations)), "s", evidence=ev, completeness=1.0, notes=note)
+    secs = [i.rpo_seconds for i in incident_list]
+    recs = [i.rpo_records for i in incident_list]
+    known_s = [x for x in secs if x is not None]
+    known_r = [x for x in recs if x is not None]
+    share = len(known_r) / len(recs)
+    rpo_s = (Kpi("rpo_seconds", float(max(known_s)), "s", evidence=ev, completeness=share)
+             if len(known_s) == len(secs) else
+             missing("rpo_seconds", "s", "the lag before an incident is unknown", ev, share))
+    rpo_r = (Kpi("rpo_records", float(max(known_r)), "records", evidence=ev, completeness=share)
+             if len(known_r) == len(recs) else
+             missing("rpo_records", "records", "the lag before an incident is unknown", ev, share))
+    return RestoreTimes(mttr, rto, rpo_s, rpo_r, len(durations))
+
+
+# --------------------------------------------------------------------------------------------
+# Worker rebalances
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rebalance:
+    phase: str
+    kind: str
+    trigger: str  # "event" (the event's start) or "rejoin" (a stopped worker's return)
+    start: datetime
+    end: datetime | None
+    span: Kpi  # seconds until all tasks run, nothing rebalances and replication flows
+    connect_max_time: Kpi  # Connect's rebalance-max-time over the span (ms)
+
+
+def rebalances(events: Sequence[EventRef], *, tasks_running: QueryResult, rebalancing: QueryResult,
+               replicated: QueryResult, lag: QueryResult | None, rebalance_max_time: QueryResult | None,
+               expected_tasks: float | None, end: datetime) -> tuple[Rebalance, ...]:
+    """Rebalance span of each worker event: from the event until every expected task runs,
+    no worker is rebalancing and replication flows (records replicated, or no lag).
+
+    The end is the first reading where all of that holds, minus half a step (it became true
+    somewhere in the step before the reading)."""
+    running = aggregate(tasks_running)
+    rebal = aggregate(rebalancing)
+    rate = aggregate(replicated)
+    lag_s = aggregate(lag)
+    connect = aggregate(rebalance_max_time)
+    step = tasks_running.step
+    out = []
+    for ev in events:
+        if ev.kind not in ("worker_stop", "worker_restart", "worker_add"):
+            continue
+        triggers = [("event", ev.start)]
+        if ev.kind == "worker_stop" and ev.end is not None:
+            triggers.append(("rejoin", ev.end))
+        for trigger, at in triggers:
+            out.append(_one_rebalance(ev, trigger, at, end, step, running, rebal, rate, lag_s,
+                                      connect, expected_tasks, tasks_running, rebalancing, replicated,
+                                      rebalance_max_time))
+    return tuple(out)
+
+
+def _one_rebalance(ev, trigger, at, end, step, running, rebal, rate, lag_s, connect, expected,
+                   *results) -> Rebalance:
+    evidence = tuple(Evidence.of(r, at, end) for r in results if r is not None)
+    seg = pd.DataFrame({"running": window(running, at, end), "rebalancing": window(rebal, at, end)})
+    seg["rate"] = window(rate, at, end).reindex(seg.index)
+    seg["lag"] = window(lag_s, at, end).reindex(seg.index)
+    known = seg["running"].notna() & seg["rebalancing"].notna()
+    done = known & (seg["running"] >= (expected or np.inf)) & (seg["rebalancing"] == 0) & (
+        (seg["rate"] > 0) | (seg["lag"] == 0))
+    completeness = float(known.mean()) if len(seg) else 0.0
+    if expected is None or not done.any():
+        reason = ("expected task count unknown" if expected is None
+                  else "not back to normal before the phase ended")
+        span = missing("rebalance_span", "s", reason, evidence, completeness)
+        finished = None
+    else:
+        first = seg.index[np.argmax(done.to_numpy())]
+        if not known.loc[:first].all():
+            span = missing("rebalance_span", "s", "readings missing during the rebalance",
+                           evidence, completeness)
+            finished = None
+        else:
+            finished = ts(max(seconds(first) - step / 2, seconds(at)))
+            span = Kpi("rebalance_span", seconds(finished) - seconds(at), "s", evidence=evidence,
+                       completeness=completeness, notes=("exact to one step",))
+    horizon = ts(seconds(finished or end) + 120)
+    cm = window(connect, at, min(horizon, end, key=seconds), closed="both")
+    if cm.notna().any():
+        connect_kpi = Kpi("connect_rebalance_max_time", float(cm.max()), "ms", evidence=evidence[-1:],
+                          completeness=completeness,
+                          notes=("Connect's own measure: the group rebalance only, not the task "
+                                 "restarts nor the delay before a departed worker's tasks move",))
+    else:
+        connect_kpi = missing("connect_rebalance_max_time", "ms", "not reported", evidence[-1:])
+    return Rebalance(ev.phase, ev.kind, trigger, at, finished, span, connect_kpi)
+
+
+# --------------------------------------------------------------------------------------------
+# Bursts
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BurstRecovery:
+    phase: str
+    start: datetime
+    end: datetime
+    baseline_records: Kpi  # highest lag of the 5 minutes before the burst
+    peak_records: Kpi
+    recovery: Kpi  # seconds from the burst's end until the lag is back to its baseline for good
+    recovered_at: datetime | None
+
+
+def burst_recoveries(events: Sequence[EventRef], lag: QueryResult, end: datetime) -> tuple[BurstRecovery, ...]:
+    """Recovery of each burst: from its end until the consumer lag is back to its pre-burst
+    baseline (the highest lag of the 5 minutes before) and stays there until ``end``.
+
+    Lag readings show the state just before their time: the recovery happened between the last
+    reading above the baseline and the next one, and is placed halfway (exact to half a step)."""
+    series = aggregate(lag)
+    step = lag.step
+    out = []
+    for ev in events:
+        if ev.kind != "burst" or ev.end is None:
+            continue
+        evidence = (Evidence.of(lag, ts(seconds(ev.start) - PRE_BURST), end),)
+        before = window(series, ts(seconds(ev.start) - PRE_BURST), ev.start)
+        after = window(series, ev.end, end)
+        during = window(series, ev.start, end)
+        if before.isna().any() or before.empty or after.empty or after.isna().any():
+            reason = "lag readings missing before or after the burst"
+            c = float(pd.concat([before, after]).notna().mean()) if len(before) + len(after) else 0.0
+            out.append(BurstRecovery(ev.phase, ev.start, ev.end, missing("burst_baseline", "records", reason, evidence, c),
+                                     missing("burst_peak", "records", reason, evidence, c),
+                                     missing("burst_recovery", "s", reason, evidence, c), None))
+            continue
+        level = float(before.max())
+        above = after.to_numpy() > level
+        peak = Kpi("burst_peak", float(during.max()), "records", evidence=evidence, completeness=1.0)
+        base = Kpi("burst_baseline", level, "records", evidence=evidence, completeness=1.0)
+        if above[-1]:
+            rec = missing("burst_recovery", "s", "lag still above its pre-burst level when the phase ended",
+                          evidence, 1.0)
+            out.append(BurstRecovery(ev.phase, ev.start, ev.end, base, peak, rec, None))
+            continue
+        if above.any():
+            last_above = seconds(after.index[np.flatnonzero(above)[-1]])
+            recovered = last_above + step / 2 - 1
+        else:
+            recovered = seconds(ev.end)
+        rec = Kpi("burst_recovery", max(recovered - seconds(ev.end), 0.0), "s", evidence=evidence,
+                  completeness=1.0, notes=("exact to one step",))
+        out.append(BurstRecovery(ev.phase, ev.start, ev.end, base, peak, rec, ts(recovered)))
+    return tuple(out)
+
+
+__all__ = ["Availability", "BurstRecovery", "EventRef", "Incident", "Rebalance", "RestoreTimes",
+           "State", "StateTimeline", "availability", "burst_recoveries", "incidents", "rebalances",
+           "restore_times", "service_states"]

@@ -1,0 +1,413 @@
+"""Fail-safe verdicts: PASS, FAIL or INCONCLUSIVE, each with value, threshold, evidence, reason.
+
+Rules that hold for every verdict here:
+
+* a value that could not be measured gives INCONCLUSIVE, never PASS;
+* a value measured on partial data can FAIL (a breach seen is a breach) but never PASS;
+* the production decision is GO only when all ten GO/NOGO criteria of the checklist pass;
+  INCONCLUSIVE is never GO.
+
+GO/NOGO criteria (seed 000, "Critères GO/NOGO Finaux"), as measured:
+
+1. smoke test: the smoke phase was never DOWN, every step is known, no record lost, lag within
+   its threshold;
+2. nominal load stable: as 1, plus the stability rules of :mod:`mm2report.analyses.stability`;
+3. latency p99 under the SLO (latency phase): the upper bound of p99 under the SLO passes; when
+   it is not, the probe's true p99 decides if there is a probe, else it is INCONCLUSIVE (an upper
+   bound above the SLO does not show the true p99 is);
+4. max capacity documented: at least one load step sustained (capacity phase);
+5. 24 h soak stable: as 2 on the soak, INCONCLUSIVE when the soak is shorter than required;
+6. resilience validated: every incident of the resilience phase restored within the RTO, no
+   record lost, every step known;
+7. error behaviours documented: every error scenario observed (task state, errors counted,
+   recovery) and no record lost;
+8. zero message lost over all phases: every partition's offsets complete at every phase bound,
+   the exporters' readings complete through every phase (a gap could hide an offset reset), and
+   no loss anywhere (nor in the probe's loss counter);
+9. alerts configured: the expected alert rules loaded and healthy in Prometheus
+   (``/api/v1/rules``); without access to the rules, the manual item ``prometheus_alerts``;
+10. rollback tested: the manual item ``rollback_tested``.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+
+from .analyses.core import Evidence, Kpi
+
+if TYPE_CHECKING:
+    from .evaluate import CampaignAnalysis, PhaseAnalysis
+    from .params import Campaign
+
+
+class Status(str, Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    INCONCLUSIVE = "INCONCLUSIVE"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    id: str
+    title: str
+    status: Status
+    value: float | str | None
+    unit: str
+    threshold: str
+    reason: str
+    evidence: tuple[Evidence, ...] = ()
+    phase: str | None = None
+
+    @property
+    def go(self) -> bool:
+        return self.status is Status.PASS
+
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
+}
+
+
+def compare(id: str, title: str, kpi: Kpi, op: str, limit: float, *, unit: str | None = None,
+            phase: str | None = None, scale: float = 1.0, shown_unit: str | None = None) -> Verdict:
+    """Verdict of ``kpi.value * scale  op  limit``, fail-safe on missing or partial data."""
+    unit = shown_unit or unit or kpi.unit
+    threshold = f"{op} {limit:g} {unit}".strip()
+    if not kpi.known:
+        why = "; ".join(kpi.notes) or "no value"
+        return Verdict(id, title, Status.INCONCLUSIVE, None, unit, threshold,
+                       f"not measured: {why}", kpi.evidence, phase)
+    value = kpi.value * scale
+    ok = _OPS[op](value, limit)
+    if not ok:
+        return Verdict(id, title, Status.FAIL, value, unit, threshold,
+                       f"{value:,.6g} {unit} does not satisfy {threshold}", kpi.evidence, phase)
+    if kpi.completeness < 1.0:
+        return Verdict(id, title, Status.INCONCLUSIVE, value, unit, threshold,
+                       f"measured on {kpi.completeness:.1%} of the readings only",
+                       kpi.evidence, phase)
+    return Verdict(id, title, Status.PASS, value, unit, threshold,
+                   f"{value:,.6g} {unit} satisfies {threshold}", kpi.evidence, phase)
+
+
+def combine(id: str, title: str, parts: Sequence[Verdict], *, phase: str | None = None,
+            value: float | str | None = None, unit: str = "", threshold: str = "") -> Verdict:
+    """All parts must pass: any FAIL fails, else any INCONCLUSIVE is inconclusive."""
+    evidence = tuple(e for p in parts for e in p.evidence)
+    if not parts:
+        return Verdict(id, title, Status.INCONCLUSIVE, value, unit, threshold, "nothing to judge",
+                       evidence, phase)
+    failed = [p for p in parts if p.status is Status.FAIL]
+    unsure = [p for p in parts if p.status is Status.INCONCLUSIVE]
+    if failed:
+        status, reasons = Status.FAIL, failed
+    elif unsure:
+        status, reasons = Status.INCONCLUSIVE, unsure
+    else:
+        status, reasons = Status.PASS, parts
+    reason = "; ".join(f"{p.title}: {p.reason}" for p in reasons)
+    return Verdict(id, title, status, value, unit, threshold, reason, evidence, phase)
+
+
+def fact(id: str, title: str, status: Status, reason: str, *, value=None, unit: str = "",
+         threshold: str = "", evidence: Iterable[Evidence] = (), phase: str | None = None) -> Verdict:
+    return Verdict(id, title, status, value, unit, threshold, reason, tuple(evidence), phase)
+
+
+# --------------------------------------------------------------------------------------------
+# Per-phase checks shared by several criteria
+# --------------------------------------------------------------------------------------------
+
+
+def no_downtime(p: "PhaseAnalysis") -> Verdict:
+    tl = p.timeline
+    down = p.availability.down_s
+    unknown = p.availability.unknown_s
+    if down > 0:
+        return fact(f"{p.name}-down", "no downtime", Status.FAIL,
+                    f"{len(p.incidents)} incident(s), {down:,.0f} s DOWN", value=down, unit="s",
+                    threshold="= 0 s", evidence=tl.evidence, phase=p.name)
+    if unknown > 0 or tl.total_s == 0:
+        return fact(f"{p.name}-down", "no downtime", Status.INCONCLUSIVE,
+                    f"{unknown:,.0f} s without enough data to tell", value=None, unit="s",
+                    threshold="= 0 s", evidence=tl.evidence, phase=p.name)
+    return fact(f"{p.name}-down", "no downtime", Status.PASS, "never DOWN, every step known",
+                value=0.0, unit="s", threshold="= 0 s", evidence=tl.evidence, phase=p.name)
+
+
+def no_loss(p: "PhaseAnalysis") -> Verdict:
+    loss = p.loss
+    parts = [compare(f"{p.name}-loss", "no record lost", loss.lost, "==", 0, phase=p.name)]
+    if loss.probe_lost is not None:
+        parts.append(compare(f"{p.name}-probe-loss", "no probe record lost", loss.probe_lost,
+                             "==", 0, phase=p.name))
+    if p.exporter_completeness < 1.0:
+        parts.append(fact(f"{p.name}-offsets-continuity", "offsets read through the phase",
+                          Status.INCONCLUSIVE,
+                          f"exporter readings {p.exporter_completeness:.1%} complete: a gap "
+                          f"could hide an offset reset or a recreated topic", phase=p.name))
+    return combine(f"{p.name}-loss", "no record lost", parts, phase=p.name,
+                   value=loss.lost.value, unit="records", threshold="= 0 records")
+
+
+def lag_within(p: "PhaseAnalysis", limit: float) -> Verdict:
+    return compare(f"{p.name}-lag", "lag within threshold", p.lag_max, "<=", limit, phase=p.name)
+
+
+# --------------------------------------------------------------------------------------------
+# The ten criteria
+# --------------------------------------------------------------------------------------------
+
+CRITERIA = {
+    "1": ("smoke", "Smoke test passed"),
+    "2": ("nominal", "Nominal load stable"),
+    "3": ("latency", "Latency p99 under the SLO"),
+    "4": ("capacity", "Maximum capacity documented"),
+    "5": ("soak", "24 h soak stable"),
+    "6": ("resilience", "Resilience validated"),
+    "7": ("errors", "Error behaviours documented"),
+    "8": (None, "Zero message lost in all tests"),
+    "9": (None, "Alerts configured"),
+    "10": (None, "Rollback tested"),
+}
+
+
+def _absent(key: str) -> Verdict:
+    phase, title = CRITERIA[key]
+    return fact(key, title, Status.INCONCLUSIVE, f"phase {phase!r} not analysed", phase=phase)
+
+
+def criteria(analysis: "CampaignAnalysis", campaign: "Campaign",
+             rules: list[dict] | None = None) -> tuple[Verdict, ...]:
+    th = campaign.thresholds
+    ph = analysis.phases
+    out = []
+
+    def stable_phase(key: str) -> Verdict:
+        name, title = CRITERIA[key]
+        if name not in ph:
+            return _absent(key)
+        p = ph[name]
+        parts = [no_downtime(p), no_loss(p), lag_within(p, th.lag_records)]
+        if p.stability is not None:
+            st = p.stability
+            status = {True: Status.PASS, False: Status.FAIL, None: Status.INCONCLUSIVE}[st.stable]
+            parts.append(fact(f"{name}-stability", "stability", status,
+                              "; ".join(st.problems) or "steady throughput, bounded lag, no upward trend",
+                              phase=name))
+        return combine(key, title, parts, phase=name)
+
+    out.append(stable_phase("1"))
+    out.append(stable_phase("2"))
+    out.append(_latency_criterion(ph.get("latency"), th.latency_p99_slo_ms))
+    cap = ph.get("capacity")
+    if cap is None or cap.capacity is None:
+        out.append(_absent("4"))
+    else:
+        c = cap.capacity
+        if c.max_tested.known:
+            out.append(fact("4", CRITERIA["4"][1], Status.PASS,
+                            f"max tested capacity {c.max_tested.value:,.0f} records/s "
+                            f"(recommended {c.recommended.value:,.0f})",
+                            value=c.max_tested.value, unit="records/s",
+                            threshold="a sustained step", evidence=c.max_tested.evidence, phase="capacity"))
+        else:
+            judged = c.steps and all(s.sustained is not None for s in c.steps)
+            out.append(fact("4", CRITERIA["4"][1], Status.FAIL if judged else Status.INCONCLUSIVE,
+                            "; ".join(c.max_tested.notes), unit="records/s",
+                            threshold="a sustained step", evidence=c.max_tested.evidence,
+                            phase="capacity"))
+    out.append(stable_phase("5"))
+    out.append(_resilience(ph.get("resilience"), th))
+    out.append(_errors(ph.get("errors")))
+    out.append(_zero_loss(analysis))
+    out.append(_alerts(campaign, rules))
+    out.append(_manual("10", "rollback_tested", campaign))
+    return tuple(out)
+
+
+def _latency_criterion(p: "PhaseAnalysis | None", slo: float) -> Verdict:
+    title = CRITERIA["3"][1]
+    if p is None:
+        return _absent("3")
+    upper = compare("3", title, p.latency.percentiles["p99"], "<", slo, phase="latency")
+    if upper.status is not Status.FAIL:
+        return upper
+    probe = (p.latency.probe or {}).get("p99")
+    if probe is not None and probe.known:
+        v = compare("3", title, probe, "<", slo, phase="latency")
+        return Verdict(v.id, v.title, v.status, v.value, v.unit, v.threshold,
+                       f"probe's true p99: {v.reason} (the upper bound from maxima, "
+                       f"{upper.value:,.0f} ms, is not)", v.evidence + upper.evidence, "latency")
+    return Verdict("3", title, Status.INCONCLUSIVE, upper.value, upper.unit, upper.threshold,
+                   f"the upper bound of p99 ({upper.value:,.0f} ms, from per-scrape maxima) is "
+                   f"not under the SLO and no probe gives the true p99", upper.evidence, "latency")
+
+
+def _resilience(p: "PhaseAnalysis | None", th) -> Verdict:
+    if p is None:
+        return _absent("6")
+    rto = th.rto.total_seconds()
+    parts = []
+    for i, inc in enumerate(p.incidents):
+        what = inc.event.kind if inc.event else "unlinked"
+        k = Kpi("restore", inc.duration_s, "s", completeness=1.0, evidence=p.timeline.evidence)
+        v = compare(f"resilience-incident-{i + 1}", f"incident {i + 1} ({what}) restored within RTO",
+                    k, "<=", rto, phase="resilience")
+        parts.append(v)
+    unknown = p.availability.unknown_s
+    parts.append(fact("resilience-known", "every step known",
+                      Status.PASS if unknown == 0 and p.timeline.total_s > 0 else Status.INCONCLUSIVE,
+                      f"{unknown:,.0f} s without enough data", phase="resilience"))
+    parts.append(no_loss(p))
+    worst = max((i.duration_s for i in p.incidents), default=0.0)
+    return combine("6", CRITERIA["6"][1], parts, phase="resilience", value=worst, unit="s",
+                   threshold=f"<= {rto:g} s per incident")
+
+
+def _errors(p: "PhaseAnalysis | None") -> Verdict:
+    if p is None:
+        return _absent("7")
+    if not p.errors:
+        return fact("7", CRITERIA["7"][1], Status.INCONCLUSIVE,
+                    "no error scenario in the errors phase", phase="errors")
+    parts = []
+    for i, e in enumerate(p.errors):
+        name = f"scenario {i + 1} ({e.event.target or e.event.kind})"
+        observed = e.task_failed is not None and e.errors_counted.known and e.recovered is not None
+        parts.append(fact(f"errors-{i + 1}-observed", f"{name} observed",
+                          Status.PASS if observed else Status.INCONCLUSIVE,
+                          "task state, errors and recovery observed" if observed
+                          else "task state, error count or recovery not observed", phase="errors"))
+        parts.append(compare(f"errors-{i + 1}-loss", f"{name}: no record lost", e.lost, "==", 0,
+                             phase="errors"))
+    parts.append(no_loss(p))
+    return combine("7", CRITERIA["7"][1], parts, phase="errors")
+
+
+def _zero_loss(analysis: "CampaignAnalysis") -> Verdict:
+    if not analysis.phases:
+        return _absent("8")
+    parts = [no_loss(p) for p in analysis.phases.values()]
+    total = sum(p.loss.lost.value or 0 for p in analysis.phases.values())
+    v = combine("8", CRITERIA["8"][1], parts, value=total, unit="records",
+                threshold="= 0 records")
+    missing_phases = [n for n, _ in analysis.campaign_phases if n not in analysis.phases]
+    if missing_phases and v.status is Status.PASS:
+        return Verdict("8", v.title, Status.INCONCLUSIVE, v.value, v.unit, v.threshold,
+                       f"phases not analysed: {', '.join(missing_phases)}", v.evidence)
+    return v
+
+
+def _alerts(campaign: "Campaign", rules: list[dict] | None) -> Verdict:
+    title = CRITERIA["9"][1]
+    expected = list(campaign.alerts.expected_rules)
+    if rules is not None and expected:
+        loaded = {}
+        for group in rules:
+            for rule in group.get("rules", []):
+                if rule.get("type", "alerting") == "alerting":
+                    loaded[rule.get("name")] = rule.get("health", "unknown")
+        absent = [r for r in expected if r not in loaded]
+        broken = [r for r in expected if r in loaded and loaded[r] == "err"]
+        unevaluated = [r for r in expected if r in loaded and loaded[r] not in ("ok", "err")]
+        good = len(expected) - len(absent) - len(broken) - len(unevaluated)
+        value, threshold = f"{good}/{len(expected)}", "all expected rules loaded and healthy"
+        why = "; ".join(x for x in (
+            f"not loaded: {', '.join(absent)}" if absent else "",
+            f"failing to evaluate: {', '.join(broken)}" if broken else "",
+            f"not evaluated yet: {', '.join(unevaluated)}" if unevaluated else "") if x)
+        if absent or broken:
+            return fact("9", title, Status.FAIL, why, value=value, threshold=threshold)
+        if unevaluated:
+            return fact("9", title, Status.INCONCLUSIVE, why, value=value, threshold=threshold)
+        return fact("9", title, Status.PASS, f"{len(expected)} expected rule(s) loaded and healthy "
+                    "(Prometheus /api/v1/rules)", value=value, threshold=threshold)
+    manual = _manual("9", "prometheus_alerts", campaign)
+    if rules is None and manual.status is Status.INCONCLUSIVE:
+        return Verdict("9", title, manual.status, None, "", manual.threshold,
+                       "the Prometheus rules API was not available and " + manual.reason)
+    if rules is not None and not expected:
+        return Verdict("9", title, manual.status, manual.value, "", manual.threshold,
+                       "no expected alert rules in the parameters; " + manual.reason)
+    return Verdict("9", title, manual.status, manual.value, "", manual.threshold, manual.reason)
+
+
+def _manual(key: str, item_id: str, campaign: "Campaign") -> Verdict:
+    title = CRITERIA[key][1]
+    item = next((i for i in campaign.checklist if i.id == item_id), None)
+    threshold = f"manual item '{item_id}' done"
+    if item is None:
+        return fact(key, title, Status.INCONCLUSIVE, f"manual item '{item_id}' not filled in",
+                    threshold=threshold)
+    if item.status == "done":
+        by = f" by {item.by}" if item.by else ""
+        return fact(key, title, Status.PASS,
+                    f"done on {item.date.date().isoformat()}{by}: {item.evidence}",
+                    value="done", threshold=threshold)
+    if item.status == "not_done":
+        return fact(key, title, Status.FAIL, f"manual item '{item_id}' not done", value="not done",
+                    threshold=threshold)
+    return fact(key, title, Status.INCONCLUSIVE,
+                f"manual item '{item_id}' marked not applicable: the criterion cannot be waived",
+                value="n/a", threshold=threshold)
+
+
+# --------------------------------------------------------------------------------------------
+# SLA conformance (seed 001, §1.2) and other thresholds
+# --------------------------------------------------------------------------------------------
+
+
+def sla(analysis: "CampaignAnalysis", campaign: "Campaign") -> tuple[Verdict, ...]:
+    th = campaign.thresholds
+    out = []
+    proj = analysis.projection
+    avail = proj.availability_pct
+    if not avail.known:
+        out.append(fact("sla-availability", "Availability", Status.INCONCLUSIVE,
+                        "; ".join(avail.notes + proj.unproven), unit="%",
+                        threshold=f">= {th.availability_pct:g} %"))
+    else:
+        status = {"proven": Status.PASS, "disproven": Status.FAIL}.get(proj.verdict_hint,
+                                                                     Status.INCONCLUSIVE)
+        reason = {"proven": "even the pessimistic projection fits the yearly budget",
+                  "disproven": "even the optimistic projection exceeds the yearly budget"}.get(
+            proj.verdict_hint, "the campaign cannot prove it: " + "; ".join(proj.unproven))
+        out.append(fact("sla-availability", "Availability", status, reason, value=avail.value,
+                        unit="%", threshold=f">= {th.availability_pct:g} %"))
+    rt = analysis.restore
+    out.append(compare("sla-mttr", "MTTR", rt.mttr, "<", th.mttr.total_seconds(), unit="s"))
+    out.append(compare("sla-rto", "RTO", rt.rto, "<", th.rto.total_seconds(), unit="s"))
+    out.append(compare("sla-rpo", "RPO", rt.rpo_seconds, "<", th.rpo.total_seconds(), unit="s"))
+    out.append(compare("sla-latency", "MM2 latency", analysis.steady_latency_p99, "<=",
+                       th.sla_latency_ms, unit="ms"))
+    out.append(compare("sla-lag", "MM2 lag", analysis.steady_lag_max, "<=", th.lag_records,
+                       unit="records"))
+    out.append(compare("certificates", "Certificates valid", analysis.certificates.days_left, ">=",
+                       th.cert_min_days, unit="days"))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Decision:
+    go: bool
+    criteria: tuple[Verdict, ...]
+    blocking: tuple[Verdict, ...]
+    reason: str
+
+
+def decide(criteria_: Sequence[Verdict]) -> Decision:
+    blocking = tuple(v for v in criteria_ if not v.go)
+    go = len(criteria_) == len(CRITERIA) and not blocking
+    if go:
+        reason = "all ten criteria are GO"
+    else:
+        reason = ", ".join(f"criterion {v.id} {v.status.value}" for v in blocking) or "criteria missing"
+    return Decision(go, tuple(criteria_), blocking, reason)
+
+
+__all__ = ["CRITERIA", "Decision", "Status", "Verdict", "combine", "compare", "criteria",
+           "decide", "fact", "sla"]
