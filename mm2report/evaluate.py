@@ -87,7 +87,7 @@ def analyse_phase(campaign: "Campaign", data: PhaseData) -> PhaseAnalysis:
         tasks_running=r["tasks_running"], offered=r["offered_rate"], replicated=r["replicated_rate"],
         latency_max=r.get("latency_max"), lag=r.get("consumer_lag"), thresholds=th,
         expected_tasks=campaign.metrics.expected_tasks, tasks_total=r.get("tasks_total"),
-        up=r.get("up"), start=start, end=end)
+        up=r.get("up"), target_rate=r.get("target_rate"), start=start, end=end)
     found = incidents(timeline, events, phase=name)
     avail = availability(timeline, found, th.availability_pct)
     loss = _loss(campaign, data, start, end)
@@ -113,7 +113,8 @@ def analyse_phase(campaign: "Campaign", data: PhaseData) -> PhaseAnalysis:
             events, tasks_running=r["tasks_running"], rebalancing=r["rebalancing"],
             replicated=r["replicated_rate"], lag=r.get("consumer_lag"),
             rebalance_max_time=r.get("rebalance_max_time"),
-            expected_tasks=timeline.expected_tasks, end=end)
+            expected_tasks=timeline.expected_tasks, end=end, target_rate=r.get("target_rate"),
+            timeline=timeline)
         extra["bursts"] = burst_recoveries(events, r["consumer_lag"], end)
         starts = sorted(seconds(e.start) for e in events)
         errs, ev_loss = [], []

@@ -3,11 +3,14 @@ and percentiles over time.
 
 MirrorMaker 2 exports no latency percentile, only, per partition, the maximum and the average
 over a 60 s window. The percentiles here are percentiles *of the per-scrape maxima over all
-partitions*: each reading is the slowest record of the last minute, so they are upper bounds of
-the true percentiles of record latency, and the report labels them so. Their 95 % confidence
-intervals come from a moving-block bootstrap (blocks of ``n ** (1/3)`` readings, 1,000
-resamples, fixed seed): consecutive readings share most of their window, and resampling them
-one by one would give intervals that are too narrow.
+partitions, each reading weighted by the records replicated during its step*. Every record of a
+step is no slower than the maximum read at the step's end (the window covers the step), so
+these weighted percentiles are upper bounds of the true percentiles of record latency, and the
+report labels them so. (Unweighted, they would not be: when most records pass during a short
+slow period, such as a catch-up, a time-weighted p99 can fall under the record p99.) Their 95 %
+confidence intervals come from a moving-block bootstrap (blocks of ``n ** (1/3)`` readings,
+1,000 resamples, fixed seed): consecutive readings share most of their window, and resampling
+them one by one would give intervals that are too narrow.
 
 When the campaign has an end-to-end probe histogram, its percentiles are the true ones for the
 probe's records; they are computed as Prometheus' ``histogram_quantile`` does (linear inside the
@@ -43,24 +46,46 @@ class LatencyStats:
     over_time: pd.DataFrame  # hourly p50 / p99 of the per-scrape maxima
 
 
-def block_bootstrap(values: np.ndarray, qs: list[float], *, resamples: int = RESAMPLES,
-                    seed: int = SEED, batch: int = 100) -> np.ndarray:
-    """95 % percentile intervals of the quantiles ``qs`` by moving-block bootstrap.
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: list[float]) -> np.ndarray:
+    """Smallest value whose cumulative weight reaches ``q`` of the total (inverted CDF)."""
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    idx = np.searchsorted(cum, np.asarray(qs) * cum[-1], side="left")
+    return values[order][np.minimum(idx, len(values) - 1)]
+
+
+def block_bootstrap(values: np.ndarray, qs: list[float], weights: np.ndarray | None = None, *,
+                    resamples: int = RESAMPLES, seed: int = SEED, batch: int = 100) -> np.ndarray:
+    """95 % percentile intervals of the (weighted) quantiles ``qs`` by moving-block bootstrap.
 
     Returns an array of shape ``(len(qs), 2)``."""
     n = len(values)
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype="float64")
+    order = np.argsort(values, kind="stable")
+    sorted_values, sorted_w = values[order], w[order]
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
     block = max(1, int(np.ceil(n ** (1 / 3))))
     blocks = int(np.ceil(n / block))
     rng = np.random.default_rng(seed)
-    estimates = []
     offsets = np.arange(block)
+    targets = np.asarray(qs)
+    estimates = np.empty((resamples, len(qs)))
+    row = 0
     for done in range(0, resamples, batch):
         b = min(batch, resamples - done)
         starts = rng.integers(0, n - block + 1, size=(b, blocks))
-        idx = (starts[:, :, None] + offsets).reshape(b, -1)[:, :n]
-        estimates.append(np.quantile(values[idx], qs, axis=1).T)
-    est = np.concatenate(estimates)
-    return np.stack([np.quantile(est, 0.025, axis=0), np.quantile(est, 0.975, axis=0)], axis=1)
+        ranks = rank[(starts[:, :, None] + offsets).reshape(b, -1)[:, :n]]
+        for r in ranks:
+            cum = np.cumsum(np.bincount(r, minlength=n) * sorted_w)
+            if cum[-1] <= 0:
+                estimates[row] = np.nan
+            else:
+                idx = np.searchsorted(cum, targets * cum[-1], side="left")
+                estimates[row] = sorted_values[np.minimum(idx, n - 1)]
+            row += 1
+    return np.stack([np.nanquantile(estimates, 0.025, axis=0),
+                     np.nanquantile(estimates, 0.975, axis=0)], axis=1)
 
 
 def latency_stats(latency_max: QueryResult, *, start: datetime | None = None,
@@ -72,17 +97,26 @@ def latency_stats(latency_max: QueryResult, *, start: datetime | None = None,
     end = end or latency_max.end
     series = window(aggregate(latency_max), start, end)
     evidence = (Evidence.of(latency_max, start, end),)
-    values = series.dropna().to_numpy()
-    comp = _completeness(series, None if traffic is None else window(aggregate(traffic), start, end))
-    note = ("percentile of per-scrape maxima: an upper bound of the true percentile",)
+    rate = None if traffic is None else window(aggregate(traffic), start, end)
+    comp = _completeness(series, rate)
+    known = series.dropna()
+    values = known.to_numpy()
+    if rate is not None:
+        weights = rate.reindex(known.index).fillna(0).clip(lower=0).to_numpy()
+        if weights.sum() <= 0:
+            weights = np.ones(len(values))
+    else:
+        weights = np.ones(len(values))
+    note = ("percentile of per-scrape maxima weighted by records: an upper bound of the true "
+            "percentile",)
     if len(values) == 0:
         reason = "no latency reading (no traffic, or the metric is missing)"
         pct = {k: missing(f"latency_{k}", "ms", reason, evidence, comp) for k in QUANTILES}
         maximum = missing("latency_max", "ms", reason, evidence, comp)
     else:
         qs = list(QUANTILES.values())
-        point = np.quantile(values, qs)
-        ci = block_bootstrap(values, qs) if len(values) >= 10 else [None] * len(qs)
+        point = weighted_quantiles(values, weights, qs)
+        ci = block_bootstrap(values, qs, weights) if len(values) >= 10 else [None] * len(qs)
         pct = {k: Kpi(f"latency_{k}", float(point[i]),
                       "ms", None if ci[i] is None else (float(ci[i][0]), float(ci[i][1])),
                       evidence, comp, note + ((f"from {len(values)} readings",)))
@@ -154,4 +188,4 @@ def baseline(latency_avg: QueryResult, start: datetime, end: datetime) -> Kpi:
 
 
 __all__ = ["LatencyStats", "QUANTILES", "baseline", "block_bootstrap", "latency_stats",
-           "probe_percentiles"]
+           "probe_percentiles", "weighted_quantiles"]

@@ -87,10 +87,16 @@ def service_states(
     expected_tasks: int | None = None,
     tasks_total: QueryResult | None = None,
     up: QueryResult | None = None,
+    target_rate: QueryResult | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> StateTimeline:
-    """Classify every step of ``(start, end]`` (default: the tasks query's range)."""
+    """Classify every step of ``(start, end]`` (default: the tasks query's range).
+
+    ``target_rate`` (records written to the remote topics, from the target cluster's end
+    offsets) stands in for the replicated rate where that one has no reading: when every task
+    has just restarted, each task's counter is a new series with a single point, which gives
+    no rate for one step."""
     start = start or tasks_running.start
     end = end or tasks_running.end
     step = tasks_running.step
@@ -110,6 +116,9 @@ def service_states(
     running = _aligned(tasks_running, index)
     offered_rate = _aligned(offered, index)
     replicated_rate = _aligned(replicated, index)
+    if target_rate is not None:
+        written = _aligned(target_rate, index)
+        replicated_rate = np.where(np.isnan(replicated_rate), written, replicated_rate)
     latency = _aligned(latency_max, index)
     lag_records = _aligned(lag, index)
     workers_dead = np.zeros(len(index), bool)
@@ -308,7 +317,9 @@ class Rebalance:
 
 def rebalances(events: Sequence[EventRef], *, tasks_running: QueryResult, rebalancing: QueryResult,
                replicated: QueryResult, lag: QueryResult | None, rebalance_max_time: QueryResult | None,
-               expected_tasks: float | None, end: datetime) -> tuple[Rebalance, ...]:
+               expected_tasks: float | None, end: datetime,
+               target_rate: QueryResult | None = None,
+               timeline: StateTimeline | None = None) -> tuple[Rebalance, ...]:
     """Rebalance span of each worker event: from the event until every expected task runs,
     no worker is rebalancing and replication flows (records replicated, or no lag).
 
@@ -317,9 +328,13 @@ def rebalances(events: Sequence[EventRef], *, tasks_running: QueryResult, rebala
     running = aggregate(tasks_running)
     rebal = aggregate(rebalancing)
     rate = aggregate(replicated)
+    if target_rate is not None:  # see service_states: a fresh counter has no rate yet
+        rate = rate.combine_first(aggregate(target_rate))
     lag_s = aggregate(lag)
     connect = aggregate(rebalance_max_time)
     step = tasks_running.step
+    # readings where every worker is down carry no task count, yet are known not to be done
+    all_down = (timeline.frame["cause"] == "workers") if timeline is not None else None
     out = []
     for ev in events:
         if ev.kind not in ("worker_stop", "worker_restart", "worker_add"):
@@ -329,18 +344,20 @@ def rebalances(events: Sequence[EventRef], *, tasks_running: QueryResult, rebala
             triggers.append(("rejoin", ev.end))
         for trigger, at in triggers:
             out.append(_one_rebalance(ev, trigger, at, end, step, running, rebal, rate, lag_s,
-                                      connect, expected_tasks, tasks_running, rebalancing, replicated,
-                                      rebalance_max_time))
+                                      connect, expected_tasks, all_down, tasks_running, rebalancing,
+                                      replicated, rebalance_max_time))
     return tuple(out)
 
 
 def _one_rebalance(ev, trigger, at, end, step, running, rebal, rate, lag_s, connect, expected,
-                   *results) -> Rebalance:
+                   all_down, *results) -> Rebalance:
     evidence = tuple(Evidence.of(r, at, end) for r in results if r is not None)
     seg = pd.DataFrame({"running": window(running, at, end), "rebalancing": window(rebal, at, end)})
     seg["rate"] = window(rate, at, end).reindex(seg.index)
     seg["lag"] = window(lag_s, at, end).reindex(seg.index)
     known = seg["running"].notna() & seg["rebalancing"].notna()
+    if all_down is not None:
+        known |= all_down.reindex(seg.index, fill_value=False)
     done = known & (seg["running"] >= (expected or np.inf)) & (seg["rebalancing"] == 0) & (
         (seg["rate"] > 0) | (seg["lag"] == 0))
     completeness = float(known.mean()) if len(seg) else 0.0
