@@ -70,6 +70,35 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_analyse(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from .evaluate import evaluate
+    from .params import load_campaign
+    from .sources import open_source
+    from .summary import analysis_summary
+
+    campaign = load_campaign(args.params)
+    defined = [n for n, _ in campaign.phases.items()]
+    unknown = [p for p in args.phase or () if p not in defined]
+    if unknown:
+        raise ParameterError(args.params, [("--phase", f"{', '.join(unknown)} not in this campaign "
+                                                       f"(phases: {', '.join(defined)})")])
+    out = Path(args.json) if args.json else None
+    if out is not None and out.exists():
+        raise ParameterError(str(out), [("--json", "already exists; nothing is overwritten")])
+    with open_source(campaign) as source:
+        analysis = evaluate(campaign, source, phases=args.phase or None)
+    print(analysis_summary(analysis, campaign))
+    if out is not None:
+        tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
+        tmp.write_text(json.dumps(analysis.to_dict(), indent=1, ensure_ascii=False) + "\n")
+        os.rename(tmp, out)
+        print(f"analysis written to {out}")
+    return EXIT_OK
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate
 
@@ -130,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("params")
     p.add_argument("--out", required=True, help="new directory for the snapshot")
     p.set_defaults(func=_cmd_snapshot)
+
+    p = sub.add_parser("analyse", help="analyse a campaign: KPIs, GO/NOGO criteria, SLA verdicts")
+    p.add_argument("params")
+    p.add_argument("--phase", action="append", help="analyse only this phase (repeatable)")
+    p.add_argument("--json", default=None, help="also write the full analysis to this new file")
+    p.set_defaults(func=_cmd_analyse)
 
     p = sub.add_parser("simulate", help="simulate a campaign: OpenMetrics, ground truth, parameters")
     p.add_argument("scenario", help="scenario file (YAML)")

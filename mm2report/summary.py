@@ -78,3 +78,71 @@ def data_inventory(c: "Campaign", source: "MetricSource") -> str:
         lines.append(f"  {name:<{width}}  " + "  ".join(cells))
     lines.append("  (share of steps with data; per-partition offsets are read at phase and event bounds)")
     return "\n".join(lines)
+
+
+def _num(value, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    if unit == "%":
+        return f"{value:.4f} %"
+    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
+    return f"{text} {unit}".strip()
+
+
+def _kpi(k) -> str:
+    if k is None or not k.known:
+        why = f" ({k.notes[0]})" if k is not None and k.notes else ""
+        return "not measured" + why
+    ci = f" [{_num(k.ci[0])} .. {_num(k.ci[1])}]" if k.ci else ""
+    return _num(k.value, k.unit) + ci
+
+
+def analysis_summary(a, c: "Campaign") -> str:
+    """The analysis of a campaign as plain text: key figures, criteria, SLA, decision."""
+    lines = [f"Analysis of campaign {a.campaign} from {a.origin}",
+             "  (times exact to one query step; latency percentiles are upper bounds)"]
+    for name, p in a.phases.items():
+        lines.append(f"  {name}: {_local(p.start, c)} -> {_local(p.end, c)}")
+        lines.append(f"    availability {_kpi(p.availability.optimistic)}, DOWN "
+                     f"{p.availability.down_s:,.0f} s in {len(p.incidents)} incident(s), unknown "
+                     f"{p.availability.unknown_s:,.0f} s; lag max {_kpi(p.lag_max)}")
+        lines.append(f"    latency p99 {_kpi(p.latency.percentiles['p99'])}, max {_kpi(p.latency.maximum)}"
+                     + (f"; baseline {_kpi(p.baseline)}" if p.baseline is not None else ""))
+        lines.append(f"    produced {_kpi(p.loss.produced)}, lost {_kpi(p.loss.lost)}, "
+                     f"duplicates {_kpi(p.loss.duplicates)}")
+        if p.capacity is not None:
+            for s in p.capacity.steps:
+                flag = {True: "sustained", False: "NOT sustained", None: "not judged"}[s.sustained]
+                lines.append(f"    step {_local(s.start, c)}: offered {_kpi(s.offered)}, replicated "
+                             f"{_kpi(s.replicated)}, {flag}" + (f" ({'; '.join(s.reasons)})" if s.reasons else ""))
+            lines.append(f"    max tested {_kpi(p.capacity.max_tested)}, recommended "
+                         f"{_kpi(p.capacity.recommended)}, fitted ceiling {_kpi(p.capacity.ceiling)}")
+        for i in p.incidents:
+            ev = f" after {i.event.kind}" if i.event else " (no injected event)"
+            lines.append(f"    incident {_local(i.start, c)}: {i.duration_s:,.0f} s DOWN ({i.cause}){ev}")
+        for r in p.rebalances:
+            lines.append(f"    rebalance after {r.kind} ({r.trigger}) {_local(r.start, c)}: "
+                         f"{_kpi(r.span)}; Connect's own {_kpi(r.connect_max_time)}")
+        for b in p.bursts:
+            lines.append(f"    burst {_local(b.start, c)}: recovery {_kpi(b.recovery)}")
+        for e in p.errors:
+            lines.append(f"    error scenario {e.event.target or ''} {_local(e.event.start, c)}: task "
+                         f"failed {e.task_failed}, errors {_kpi(e.errors_counted)}, recovery "
+                         f"{_kpi(e.recovery)}, lost {_kpi(e.lost)}")
+        if p.stability is not None:
+            st = p.stability
+            verdict = {True: "stable", False: "NOT stable", None: "not judged"}[st.stable]
+            lines.append(f"    {verdict}" + (f": {'; '.join(st.problems)}" if st.problems else ""))
+    lines.append("  GO/NOGO criteria:")
+    for v in a.criteria:
+        go = {"PASS": "GO", "FAIL": "NOGO"}.get(v.status.value, v.status.value)
+        lines.append(f"    {v.id:>2}. {v.title:<38} {go:<12} {v.reason[:160]}")
+    lines.append("  SLA and thresholds:")
+    for v in a.sla:
+        lines.append(f"    {v.title:<20} {v.status.value:<12} measured {_num(v.value, v.unit)}, "
+                     f"objective {v.threshold}")
+    d = a.decision
+    lines.append(f"  Decision: {'GO' if d.go else 'NO-GO'} ({d.reason})")
+    return "\n".join(lines)

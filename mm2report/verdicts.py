@@ -108,7 +108,8 @@ def combine(id: str, title: str, parts: Sequence[Verdict], *, phase: str | None 
         status, reasons = Status.INCONCLUSIVE, unsure
     else:
         status, reasons = Status.PASS, parts
-    reason = "; ".join(f"{p.title}: {p.reason}" for p in reasons)
+    reason = "; ".join(p.reason if p.reason.startswith(p.title) else f"{p.title}: {p.reason}"
+                       for p in reasons)
     return Verdict(id, title, status, value, unit, threshold, reason, evidence, phase)
 
 

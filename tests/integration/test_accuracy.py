@@ -133,3 +133,20 @@ def test_embedded_demo_snapshot_gives_the_same_analysis_offline():
     assert analysis.rules_checked
     assert [v.status for v in analysis.criteria[8:]] == [Status.PASS, Status.FAIL]
     assert not analysis.decision.go and analysis.decision.reason == "criterion 10 FAIL"
+
+
+def test_cli_analyse_prints_the_decision_and_writes_the_json_once(tmp_path, capsys):
+    from mm2report import cli
+
+    params = str(ROOT / "parameters" / "demo.yml")
+    out = tmp_path / "analysis.json"
+    assert cli.main(["analyse", params, "--json", str(out)]) == 0  # NO-GO is a result, not an error
+    text = capsys.readouterr().out
+    assert "Decision: NO-GO (criterion 10 FAIL)" in text
+    assert "max tested 11,002 records/s, recommended 7,701 records/s" in text
+    saved = json.loads(out.read_text())
+    assert saved["schema_version"] == 1
+    assert [c["status"] for c in saved["criteria"]] == ["PASS"] * 9 + ["FAIL"]
+    assert cli.main(["analyse", params, "--json", str(out)]) == 2  # never overwritten
+    assert cli.main(["analyse", params, "--phase", "warmup"]) == 2
+    assert "--phase: warmup not in this campaign" in capsys.readouterr().err
