@@ -35,6 +35,7 @@ lab: setup
 ## bench: run the benchmarks (prints ratios against a baseline measured in the same run)
 bench: setup
 	$(BIN)/python benchmarks/fetch.py
+	$(BIN)/python benchmarks/analyse.py
 
 ## demo-snapshot: regenerate parameters/snapshots/demo from a local Prometheus
 demo-snapshot: setup

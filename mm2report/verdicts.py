@@ -17,7 +17,7 @@ GO/NOGO criteria (seed 000, "Critères GO/NOGO Finaux"), as measured:
    bound above the SLO does not show the true p99 is);
 4. max capacity documented: at least one load step sustained (capacity phase);
 5. 24 h soak stable: as 2 on the soak, INCONCLUSIVE when the soak is shorter than required;
-6. resilience validated: every incident of the resilience phase restored within the RTO, no
+6. resilience validated: every incident of the resilience phase restored in less than the RTO, no
    record lost, every step known;
 7. error behaviours documented: every error scenario observed (task state, errors counted,
    recovery) and no record lost;
@@ -257,7 +257,7 @@ def _resilience(p: "PhaseAnalysis | None", th) -> Verdict:
         what = inc.event.kind if inc.event else "unlinked"
         k = Kpi("restore", inc.duration_s, "s", completeness=1.0, evidence=p.timeline.evidence)
         v = compare(f"resilience-incident-{i + 1}", f"incident {i + 1} ({what}) restored within RTO",
-                    k, "<=", rto, phase="resilience")
+                    k, "<", rto, phase="resilience")
         parts.append(v)
     unknown = p.availability.unknown_s
     parts.append(fact("resilience-known", "every step known",
@@ -266,7 +266,7 @@ def _resilience(p: "PhaseAnalysis | None", th) -> Verdict:
     parts.append(no_loss(p))
     worst = max((i.duration_s for i in p.incidents), default=0.0)
     return combine("6", CRITERIA["6"][1], parts, phase="resilience", value=worst, unit="s",
-                   threshold=f"<= {rto:g} s per incident")
+                   threshold=f"< {rto:g} s per incident")
 
 
 def _errors(p: "PhaseAnalysis | None") -> Verdict:
@@ -310,8 +310,11 @@ def _alerts(campaign: "Campaign", rules: list[dict] | None) -> Verdict:
         loaded = {}
         for group in rules:
             for rule in group.get("rules", []):
-                if rule.get("type", "alerting") == "alerting":
-                    loaded[rule.get("name")] = rule.get("health", "unknown")
+                if rule.get("type", "alerting") == "alerting":  # the worst copy of a name counts
+                    health = rule.get("health", "unknown")
+                    previous = loaded.get(rule.get("name"), "ok")
+                    rank = {"ok": 0, "unknown": 1, "err": 2}
+                    loaded[rule.get("name")] = max(previous, health, key=lambda h: rank.get(h, 1))
         absent = [r for r in expected if r not in loaded]
         broken = [r for r in expected if r in loaded and loaded[r] == "err"]
         unevaluated = [r for r in expected if r in loaded and loaded[r] not in ("ok", "err")]
@@ -402,7 +405,7 @@ class Decision:
 
 def decide(criteria_: Sequence[Verdict]) -> Decision:
     blocking = tuple(v for v in criteria_ if not v.go)
-    go = len(criteria_) == len(CRITERIA) and not blocking
+    go = sorted(v.id for v in criteria_) == sorted(CRITERIA) and not blocking
     if go:
         reason = "all ten criteria are GO"
     else:

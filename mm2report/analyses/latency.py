@@ -63,21 +63,24 @@ def block_bootstrap(values: np.ndarray, qs: list[float], weights: np.ndarray | N
     w = np.ones(n) if weights is None else np.asarray(weights, dtype="float64")
     order = np.argsort(values, kind="stable")
     sorted_values, sorted_w = values[order], w[order]
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n)
     block = max(1, int(np.ceil(n ** (1 / 3))))
     blocks = int(np.ceil(n / block))
+    cut = blocks * block - n  # the last block is cut to make the resample n readings long
     rng = np.random.default_rng(seed)
-    offsets = np.arange(block)
     targets = np.asarray(qs)
     estimates = np.empty((resamples, len(qs)))
     row = 0
     for done in range(0, resamples, batch):
         b = min(batch, resamples - done)
         starts = rng.integers(0, n - block + 1, size=(b, blocks))
-        ranks = rank[(starts[:, :, None] + offsets).reshape(b, -1)[:, :n]]
-        for r in ranks:
-            cum = np.cumsum(np.bincount(r, minlength=n) * sorted_w)
+        for s in starts:
+            # how many times each reading is drawn: +1 from a block's start, -1 after its end
+            edges = (np.bincount(s, minlength=n + block + 1)
+                     - np.bincount(s + block, minlength=n + block + 1))
+            counts = np.cumsum(edges)[:n]
+            if cut:
+                counts[s[-1] + block - cut: s[-1] + block] -= 1
+            cum = np.cumsum(counts[order] * sorted_w)
             if cum[-1] <= 0:
                 estimates[row] = np.nan
             else:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from ..sources.base import QueryResult
-from .core import Evidence, Kpi, aggregate, missing, seconds, ts, window
+from .core import Evidence, Kpi, aggregate, clean, missing, seconds, ts, window
 from .loss import LossResult
 from .state import EventRef, State, StateTimeline
 
@@ -77,7 +77,10 @@ def error_behaviour(event: EventRef, *, timeline: StateTimeline, tasks_failed: Q
         if unknown[: last + 1].any():
             recovered, rec = None, missing("error_recovery", "s", "readings missing", timeline.evidence)
         else:
-            back = seconds(after.index[last]) + timeline.step / 2
+            # the incident's end, as in .state.incidents: the last DOWN reading, plus half a
+            # step when only a stall was seen there
+            stall_only = after["cause"].iloc[last] == "stall"
+            back = seconds(after.index[last]) + (timeline.step / 2 if stall_only else 0)
             recovered = True
             rec = Kpi("error_recovery", back - seconds(event.start), "s", evidence=timeline.evidence,
                       completeness=1.0, notes=("exact to one step",))
@@ -95,7 +98,10 @@ class Certificates:
 
 def certificates(cert_expiry: QueryResult | None, at: datetime) -> Certificates:
     """Days from ``at`` (the campaign's end) to the earliest certificate expiry seen."""
-    s = aggregate(cert_expiry)
+    if cert_expiry is not None and cert_expiry.frame.shape[1] > 1:  # the earliest, whatever the query
+        s = clean(cert_expiry.frame.min(axis=1))
+    else:
+        s = aggregate(cert_expiry)
     ev = (Evidence.of(cert_expiry),) if cert_expiry is not None else ()
     if s.notna().sum() == 0:
         return Certificates(missing("cert_days_left", "days", "no certificate expiry reading "

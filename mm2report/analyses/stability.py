@@ -152,7 +152,9 @@ def stability(*, timeline: StateTimeline, offered: QueryResult, replicated: Quer
                                metric="heap_after_gc", unit="bytes", duration_s=duration)
                          for c in heap.frame.columns]
         tested = [t for t in worker_trends if t.upward is not None]
-        trends.append(max(tested, key=lambda t: t.change_over_phase or 0) if tested
+        leaking = [t for t in tested if t.upward]  # one leaking worker is enough
+        pick = leaking or tested
+        trends.append(max(pick, key=lambda t: t.change_over_phase or 0) if pick
                       else Trend("heap_after_gc", None, None, None, None, "bytes"))
     else:
         trends.append(Trend("heap_after_gc", None, None, None, None, "bytes"))

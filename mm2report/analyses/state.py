@@ -404,22 +404,32 @@ class BurstRecovery:
     recovered_at: datetime | None
 
 
-def burst_recoveries(events: Sequence[EventRef], lag: QueryResult, end: datetime) -> tuple[BurstRecovery, ...]:
+def burst_recoveries(events: Sequence[EventRef], lag: QueryResult, end: datetime,
+                     offered: QueryResult | None = None) -> tuple[BurstRecovery, ...]:
     """Recovery of each burst: from its end until the consumer lag is back to its pre-burst
-    baseline (the highest lag of the 5 minutes before) and stays there until ``end``.
+    baseline (the highest lag of the 5 minutes before) and stays there until the next event
+    starts (of any kind: a later fault's backlog is not the burst's), or ``end``.
+
+    "Back" allows a margin for the lag's own noise: 10 % of the baseline plus one second of the
+    offered load before the burst (``offered``), so that a reading a few records above an
+    otherwise steady baseline does not push the recovery back by an hour.
 
     Lag readings show the state just before their time: the recovery happened between the last
     reading above the baseline and the next one, and is placed halfway (exact to half a step)."""
     series = aggregate(lag)
+    rate = aggregate(offered)
     step = lag.step
     out = []
+    event_starts = sorted(seconds(e.start) for e in events)
     for ev in events:
         if ev.kind != "burst" or ev.end is None:
             continue
-        evidence = (Evidence.of(lag, ts(seconds(ev.start) - PRE_BURST), end),)
+        later = [s for s in event_starts if s > seconds(ev.start)]
+        until = ts(min([seconds(end)] + later))
+        evidence = (Evidence.of(lag, ts(seconds(ev.start) - PRE_BURST), until),)
         before = window(series, ts(seconds(ev.start) - PRE_BURST), ev.start)
-        after = window(series, ev.end, end)
-        during = window(series, ev.start, end)
+        after = window(series, ev.end, until)
+        during = window(series, ev.start, until)
         if before.isna().any() or before.empty or after.empty or after.isna().any():
             reason = "lag readings missing before or after the burst"
             c = float(pd.concat([before, after]).notna().mean()) if len(before) + len(after) else 0.0
@@ -428,17 +438,21 @@ def burst_recoveries(events: Sequence[EventRef], lag: QueryResult, end: datetime
                                      missing("burst_recovery", "s", reason, evidence, c), None))
             continue
         level = float(before.max())
-        above = after.to_numpy() > level
+        load = window(rate, ts(seconds(ev.start) - PRE_BURST), ev.start).mean() if len(rate) else 0.0
+        margin = 0.1 * level + (float(load) if np.isfinite(load) else 0.0)
+        above = after.to_numpy() > level + margin
         peak = Kpi("burst_peak", float(during.max()), "records", evidence=evidence, completeness=1.0)
-        base = Kpi("burst_baseline", level, "records", evidence=evidence, completeness=1.0)
+        base = Kpi("burst_baseline", level, "records", evidence=evidence, completeness=1.0,
+                   notes=(f"recovered below {level + margin:,.0f} records (baseline + margin)",))
         if above[-1]:
-            rec = missing("burst_recovery", "s", "lag still above its pre-burst level when the phase ended",
+            rec = missing("burst_recovery", "s", "lag still above its pre-burst level at the next event "
+                          "or the end of the phase",
                           evidence, 1.0)
             out.append(BurstRecovery(ev.phase, ev.start, ev.end, base, peak, rec, None))
             continue
         if above.any():
             last_above = seconds(after.index[np.flatnonzero(above)[-1]])
-            recovered = last_above + step / 2 - 1
+            recovered = last_above + step / 2
         else:
             recovered = seconds(ev.end)
         rec = Kpi("burst_recovery", max(recovered - seconds(ev.end), 0.0), "s", evidence=evidence,

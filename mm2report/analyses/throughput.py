@@ -8,7 +8,8 @@ the load generator had already stopped (offered rate under 1 % of the step's med
 * the mean replicated rate is at least ``sustained_ratio`` (98 %) of the mean offered rate,
 * the consumer lag did not grow by more than one step's worth of offered records (robust
   Theil-Sen slope times the window's length), and
-* the 99th percentile of the per-scrape latency maxima stays under the latency SLO.
+* the 99th percentile of the per-scrape latency maxima, weighted by records (see
+  :mod:`.latency`), stays under the latency SLO.
 
 A step whose readings are less than 90 % complete is not judged (``sustained`` is ``None``).
 Max tested capacity is the highest mean replicated rate of a sustained step; the recommended
@@ -34,6 +35,7 @@ from scipy import optimize, stats
 
 from ..sources.base import QueryResult
 from .core import Evidence, Kpi, aggregate, missing, seconds, ts, window
+from .latency import weighted_quantiles
 
 MIN_COMPLETENESS = 0.9
 
@@ -169,9 +171,10 @@ def _step(off, rep, lag_s, lat, start, end, rate, warmup, sustained_ratio, slo, 
     o = window(off, a, end)
     level = o.median() if o.notna().any() else np.nan
     if np.isfinite(level) and level > 0:  # drop trailing readings after the load stopped
-        active = np.flatnonzero((o.fillna(0) >= 0.01 * level).to_numpy())
-        if len(active):
-            o = o.iloc[: active[-1] + 1]
+        stopped = (o < 0.01 * level).to_numpy()  # a missing reading is missing, not stopped
+        keep = np.flatnonzero(~stopped)
+        if len(keep):
+            o = o.iloc[: keep[-1] + 1]
     b = o.index[-1].to_pydatetime() if len(o) else end
     r = window(rep, a, b)
     lg = window(lag_s, a, b, closed="both")
@@ -195,8 +198,13 @@ def _step(off, rep, lag_s, lat, start, end, rate, warmup, sustained_ratio, slo, 
         x = (known.index - known.index[0]).total_seconds().to_numpy()
         slope = stats.theilslopes(known.to_numpy(), x)[0]
         growth = float(slope * (x[-1] - x[0]))
-    p99 = float(np.quantile(lt.dropna(), 0.99)) if lt.notna().any() else None
-    p50 = float(np.quantile(lt.dropna(), 0.50)) if lt.notna().any() else None
+    p50 = p99 = None
+    if lt.notna().any():  # records-weighted, as in the latency analysis (an upper bound)
+        known = lt.dropna()
+        weights = r.reindex(known.index).fillna(0).clip(lower=0).to_numpy()
+        if weights.sum() <= 0:
+            weights = np.ones(len(known))
+        p50, p99 = (float(v) for v in weighted_quantiles(known.to_numpy(), weights, [0.5, 0.99]))
     sustained: bool | None = True
     if ratio is None:
         sustained, reasons = None, ["no offered load"]

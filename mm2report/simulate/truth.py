@@ -9,7 +9,9 @@ Definitions (the analyses must measure the same things, to one query step):
 * rebalance span of a worker event: from the event until every expected task runs, no worker is
   rebalancing and replication flows;
 * burst recovery: from the end of the burst until the total backlog is back to its highest level
-  of the five minutes before the burst, and stays there until the phase ends;
+  of the five minutes before the burst (plus a margin: 10 % of it and one second of the load
+  offered before the burst), and stays there until the next event (any kind) or the phase end;
+  ``recovery_s`` is None when it is not back by then;
 * capacity step: sustained when replicated >= ratio x offered over the step after warm-up and the
   backlog did not grow over it;
 * latency: percentiles of the per-record latency distribution, records weighted; the records
@@ -175,12 +177,17 @@ def _bursts(tl: Timeline) -> list[dict]:
         if ev.kind != "burst" or e is None:
             continue
         span = next(p for p in tl.phases if p.name == phase)
+        until = min([span.end] + [bs for (ph, _, bs, _) in tl.events if ph == phase and bs > s])
         level = int(total[max(0, s - PRE_BURST):s].max()) if s > 0 else 0
-        above = np.flatnonzero(total[e:span.end] > level)
+        margin = 0.1 * level + (tl.produced[max(0, s - PRE_BURST):s].sum(axis=1).mean() if s > 0 else 0)
+        above = np.flatnonzero(total[e:until] > level + margin)
         recovered = e + (int(above[-1]) + 1 if len(above) else 0)
+        back = recovered < until
         out.append({"phase": phase, "start": _iso(tl, s), "end": _iso(tl, e),
-                    "baseline_records": level, "recovered_at": _iso(tl, recovered),
-                    "recovery_s": int(recovered - e), "peak_backlog": int(total[s:span.end].max())})
+                    "baseline_records": level,
+                    "recovered_at": _iso(tl, recovered) if back else None,
+                    "recovery_s": int(recovered - e) if back else None,
+                    "peak_backlog": int(total[s:until].max())})
     return out
 
 
@@ -273,7 +280,7 @@ def _criteria(sc, tl, truth, th: Thresholds, gaps: np.ndarray) -> dict[str, str]
     if "resilience" not in phases or gap_in("resilience"):
         crit["6"] = "INCONCLUSIVE"
     else:
-        fast = all(i["duration_s"] <= th.rto.total_seconds() for i in res)
+        fast = all(i["duration_s"] < th.rto.total_seconds() for i in res)  # "RTO < 5 min"
         crit["6"] = "GO" if fast and phases["resilience"]["lost"] == 0 else "NOGO"
     errs = truth["errors"]
     crit["7"] = ("INCONCLUSIVE" if "errors" not in phases or gap_in("errors") or not errs

@@ -93,7 +93,11 @@ def _bursts(a, truth, step) -> list[str]:
     out = []
     for want in truth["bursts"]:
         got = [b for b in measured if abs(b.start.timestamp() - _t(want["start"])) < 1]
-        if len(got) != 1 or not got[0].recovery.known:
+        if len(got) == 1 and want["recovery_s"] is None:
+            if got[0].recovery.known:
+                out.append(f"burst at {want['start']}: recovery {got[0].recovery.value} s measured, "
+                           "truth: not back before the next event")
+        elif len(got) != 1 or not got[0].recovery.known:
             out.append(f"burst at {want['start']}: not measured")
         elif abs(got[0].recovery.value - want["recovery_s"]) > step:
             out.append(f"burst at {want['start']}: recovery {got[0].recovery.value} s, "
