@@ -490,6 +490,28 @@ def test_each_burst_is_measured_before_the_next_one():
     assert first.peak_records.value == 20_000.0  # its own peak, not the second burst's 30,000
 
 
+def test_a_later_fault_ends_the_burst_window_and_the_load_sets_the_margin():
+    lag = _burst_lag(141)
+    for k in range(81, 91):
+        lag[k] = 50_000.0  # a worker stops at T0+1200: its backlog is not the burst's
+    burst = event("burst", 600, 900)
+    (b,) = burst_recoveries([burst, event("worker_stop", 1200, 1300)], agg(lag), at(140))
+    assert 150.0 < b.recovery.value <= 165.0 and b.peak_records.value == 20_000.0
+    (alone,) = burst_recoveries([burst], agg(lag), at(140))
+    # without the stop among the events, its backlog would be counted as the burst's
+    assert 450.0 < alone.recovery.value <= 465.0  # last above at T0+1350
+    # margin = 10 % of the 300 baseline + one second of a 500 records/s load = 530: a reading of
+    # 520 after the burst is back, one of 540 is not
+    lag = _burst_lag()
+    lag[80] = 520.0
+    offered = agg([500.0] * 101)
+    (b,) = burst_recoveries([burst], agg(lag), at(100), offered)
+    assert 150.0 < b.recovery.value <= 165.0
+    lag[80] = 540.0
+    (b,) = burst_recoveries([burst], agg(lag), at(100), offered)
+    assert 300.0 < b.recovery.value <= 315.0  # last above at T0+1200: (1200 - 900, 1215 - 900]
+
+
 # ------------------------------------------------------------------------------------------
 # Capacity
 # ------------------------------------------------------------------------------------------
