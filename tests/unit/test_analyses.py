@@ -500,15 +500,15 @@ def test_a_later_fault_ends_the_burst_window_and_the_load_sets_the_margin():
     (alone,) = burst_recoveries([burst], agg(lag), at(140))
     # without the stop among the events, its backlog would be counted as the burst's
     assert 450.0 < alone.recovery.value <= 465.0  # last above at T0+1350
-    # margin = 10 % of the 300 baseline + one second of a 500 records/s load = 530: a reading of
-    # 520 after the burst is back, one of 540 is not
+    # back means under the 300 baseline + 10 % of it + one second of a 500 records/s load = 830:
+    # a reading of 820 after the burst is back, one of 840 is not
     lag = _burst_lag()
-    lag[80] = 520.0
+    lag[80] = 820.0
     offered = agg([500.0] * 101)
     (b,) = burst_recoveries([burst], agg(lag), at(100), offered)
-    # the last reading above 530 is now 1,100 at T0+1035 (the 331 at T0+1050 is under it)
+    # the last reading above 830 is now 1,100 at T0+1035 (the 331 at T0+1050 is under it)
     assert 135.0 < b.recovery.value <= 150.0
-    lag[80] = 540.0
+    lag[80] = 840.0
     (b,) = burst_recoveries([burst], agg(lag), at(100), offered)
     assert 300.0 < b.recovery.value <= 315.0  # last above at T0+1200: (1200 - 900, 1215 - 900]
 
