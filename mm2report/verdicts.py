@@ -154,6 +154,18 @@ def no_loss(p: "PhaseAnalysis") -> Verdict:
                    value=loss.lost.value, unit="records", threshold="= 0 records")
 
 
+def loaded(p: "PhaseAnalysis") -> Verdict:
+    """A phase that replicated nothing proves nothing."""
+    produced = p.loss.produced
+    if produced.known and produced.value > 0:
+        return fact(f"{p.name}-load", "load applied", Status.PASS,
+                    f"{produced.value:,.0f} records produced", value=produced.value,
+                    unit="records", threshold="> 0 records", phase=p.name)
+    return fact(f"{p.name}-load", "load applied", Status.INCONCLUSIVE,
+                "no record produced during the phase (or offsets unknown)", unit="records",
+                threshold="> 0 records", phase=p.name)
+
+
 def lag_within(p: "PhaseAnalysis", limit: float) -> Verdict:
     return compare(f"{p.name}-lag", "lag within threshold", p.lag_max, "<=", limit, phase=p.name)
 
@@ -192,7 +204,7 @@ def criteria(analysis: "CampaignAnalysis", campaign: "Campaign",
         if name not in ph:
             return _absent(key)
         p = ph[name]
-        parts = [no_downtime(p), no_loss(p), lag_within(p, th.lag_records)]
+        parts = [loaded(p), no_downtime(p), no_loss(p), lag_within(p, th.lag_records)]
         if p.stability is not None:
             st = p.stability
             status = {True: Status.PASS, False: Status.FAIL, None: Status.INCONCLUSIVE}[st.stable]
@@ -209,7 +221,15 @@ def criteria(analysis: "CampaignAnalysis", campaign: "Campaign",
         out.append(_absent("4"))
     else:
         c = cap.capacity
-        if c.max_tested.known:
+        full = min((s.replicated.completeness if s.replicated.known else 0.0 for s in c.steps),
+                   default=0.0)  # every step must be judged on complete readings
+        if c.max_tested.known and full < 1.0:
+            out.append(fact("4", CRITERIA["4"][1], Status.INCONCLUSIVE,
+                            f"a load step's readings are only {full:.1%} complete",
+                            value=c.max_tested.value, unit="records/s",
+                            threshold="a sustained step", evidence=c.max_tested.evidence,
+                            phase="capacity"))
+        elif c.max_tested.known:
             out.append(fact("4", CRITERIA["4"][1], Status.PASS,
                             f"max tested capacity {c.max_tested.value:,.0f} records/s "
                             f"(recommended {c.recommended.value:,.0f})",
@@ -278,7 +298,8 @@ def _errors(p: "PhaseAnalysis | None") -> Verdict:
     parts = []
     for i, e in enumerate(p.errors):
         name = f"scenario {i + 1} ({e.event.target or e.event.kind})"
-        observed = e.task_failed is not None and e.errors_counted.known and e.recovered is not None
+        observed = (e.task_failed is not None and e.errors_counted.known
+                    and e.errors_counted.completeness >= 1.0 and e.recovered is not None)
         parts.append(fact(f"errors-{i + 1}-observed", f"{name} observed",
                           Status.PASS if observed else Status.INCONCLUSIVE,
                           "task state, errors and recovery observed" if observed

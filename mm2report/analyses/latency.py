@@ -140,10 +140,11 @@ def _completeness(latency: pd.Series, traffic: pd.Series | None) -> float:
         return 0.0
     if traffic is None:
         return float(latency.notna().mean())
-    active = traffic.reindex(latency.index) > 0
-    if not active.any():
+    idle = (traffic.reindex(latency.index) == 0).to_numpy()  # an unknown rate is not idle
+    expected = ~idle
+    if not expected.any():
         return float(latency.notna().mean())
-    return float(latency[active].notna().mean())
+    return float(latency[expected].notna().mean())
 
 
 def probe_percentiles(buckets: QueryResult, unit: str = "seconds") -> dict[str, Kpi]:
@@ -166,7 +167,11 @@ def probe_percentiles(buckets: QueryResult, unit: str = "seconds") -> dict[str, 
         rank = q * total
         i = int(np.searchsorted(counts, rank, side="left"))
         if np.isinf(les[i]):
-            value = les[i - 1] if i > 0 else np.nan
+            if i == 0:
+                out[key] = missing(f"probe_{key}", "ms", "every probe record is in the +Inf bucket",
+                                   evidence, 1.0)
+                continue
+            value = les[i - 1]
             note = "in the open +Inf bucket: the highest finite bound is shown"
         else:
             lower = les[i - 1] if i > 0 else 0.0

@@ -12,8 +12,8 @@ re-sends what it replicated since its last offset commit); a negative net is rec
 Offsets cannot tell a lost record from a duplicate *in the same partition and window*: there
 only the net is measurable, and a loss hidden by as many duplicates is invisible. The probe's
 loss counter (sequence numbers end to end), when configured, does not have that blind spot and
-is reported beside. A partition with any offset or lag reading missing makes the result
-incomplete, and an incomplete result can never show zero loss.
+is reported beside. A partition with any offset or lag reading missing, or whose end offset went backwards (a
+reset), makes the result incomplete, and an incomplete result can never show zero loss.
 """
 
 from __future__ import annotations
@@ -86,7 +86,10 @@ def message_loss(*, source_start: QueryResult | None, source_end: QueryResult | 
     table["produced"] = num["source_end"] - num["source_start"]
     table["written"] = num["target_end"] - num["target_start"]
     table["in_flight"] = num["lag_end"] - num["lag_start"]
-    table["complete"] = num.notna().all(axis=1)
+    # an end offset that went backwards was reset (topic recreated, exporter pointed elsewhere):
+    # nothing can be said of that partition
+    reset = (table["produced"] < 0) | (table["written"] < 0)
+    table["complete"] = num.notna().all(axis=1) & ~reset
     table["net"] = table["written"] - table["produced"] + table["in_flight"]
     table["duplicates"] = table["net"].clip(lower=0)
     table["lost"] = (-table["net"]).clip(lower=0)

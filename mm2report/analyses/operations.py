@@ -46,18 +46,22 @@ def error_behaviour(event: EventRef, *, timeline: StateTimeline, tasks_failed: Q
     """``until``: the next event's start or the phase's end, whichever comes first."""
     end = event.end or ts(seconds(event.start) + DEFAULT_ERROR_WINDOW.total_seconds())
     failed = window(aggregate(tasks_failed), event.start, end)
-    task_failed = bool(failed.max() > 0) if failed.notna().any() else None
+    if failed.notna().any() and failed.max() > 0:
+        task_failed: bool | None = True  # a failure seen is a fact, even in partial data
+    elif len(failed) and failed.notna().all():
+        task_failed = False
+    else:
+        task_failed = None
 
     def counted(result, name):
         s = window(aggregate(result), event.start, end)
         ev = (Evidence.of(result, event.start, end),) if result is not None else ()
-        if s.notna().sum() == 0:
-            if result is not None and result.frame.shape[1] == 0:
-                return Kpi(name, 0.0, "records", evidence=ev, completeness=1.0,
-                           notes=("no error counter series: none counted",))
-            return missing(name, "records", "no reading", ev)
-        return Kpi(name, float(s.fillna(0).sum() * result.step), "records", evidence=ev,
-                   completeness=float(s.notna().mean()))
+        if s.notna().sum() == 0:  # Connect exports the counters of every task, even at 0
+            return missing(name, "records", "no error counter reading (metric missing or renamed?)", ev)
+        total = float(s.fillna(0).sum() * result.step)
+        if not np.isfinite(total):
+            return missing(name, "records", "error counter readings out of range", ev)
+        return Kpi(name, total, "records", evidence=ev, completeness=float(s.notna().mean()))
 
     frame = timeline.frame
     after = frame[(frame.index > event.start) & (frame.index <= until)]
@@ -66,6 +70,9 @@ def error_behaviour(event: EventRef, *, timeline: StateTimeline, tasks_failed: Q
     if not len(after):
         recovered, rec = None, missing("error_recovery", "s", "no reading after the event",
                                        timeline.evidence)
+    elif unknown.any() and not down.any():
+        recovered, rec = None, missing("error_recovery", "s", "readings missing after the event",
+                                       timeline.evidence, float(1 - unknown.mean()))
     elif not down.any():
         recovered, rec = True, Kpi("error_recovery", 0.0, "s", evidence=timeline.evidence,
                                    completeness=1.0, notes=("the service never went DOWN",))
@@ -107,6 +114,9 @@ def certificates(cert_expiry: QueryResult | None, at: datetime) -> Certificates:
         return Certificates(missing("cert_days_left", "days", "no certificate expiry reading "
                                     "(blackbox exporter probe_ssl_earliest_cert_expiry)", ev), None)
     earliest = float(s.min())
+    if not -1e10 < earliest < 1e11:  # not a plausible unix time
+        return Certificates(missing("cert_days_left", "days", f"implausible expiry reading {earliest:g}",
+                                    ev), None)
     return Certificates(Kpi("cert_days_left", (earliest - seconds(at)) / 86400, "days", evidence=ev,
                             completeness=float(s.notna().mean()),
                             notes=("earliest expiry seen, counted from the end of the campaign",)),

@@ -107,9 +107,14 @@ def annual_projection(incident_list: Sequence[Incident], *, campaign_hours: floa
         downtime = Kpi("projected_downtime_year", d_point, "s", (d_opt, d_pes), completeness=1.0,
                        notes=("interval: optimistic (lower rate, shortest restore) to pessimistic "
                               "(upper rate, worst restore)",))
-        avail = Kpi("projected_availability", 100 * (1 - d_point / YEAR_S), "%",
-                    (100 * (1 - d_pes / YEAR_S), 100 * (1 - d_opt / YEAR_S)), completeness=1.0)
+        def pct(downtime: float) -> float:  # a projection beyond a whole year of downtime is 0 %
+            return 100 * (1 - min(downtime, YEAR_S) / YEAR_S)
+
+        avail = Kpi("projected_availability", pct(d_point), "%", (pct(d_pes), pct(d_opt)),
+                    completeness=1.0)
         hint = "proven" if d_pes <= budget else "disproven" if d_opt > budget else "unproven"
+        if hint == "proven" and any(f.restore_mean_s is None for f in faults):
+            hint = "unproven"  # a fault type never exercised has an unmeasured cost, not zero
         # natural rate the budget leaves room for, and the zero-failure test length that bounds it
         room = budget - planned_pes
         needed = None

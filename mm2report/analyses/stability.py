@@ -102,10 +102,12 @@ def stability(*, timeline: StateTimeline, offered: QueryResult, replicated: Quer
         undecided.append("replication rates missing")
     else:
         comp = min(float(off.notna().mean()), float(rep.notna().mean()))
-        delivery = Kpi("delivery_ratio", float(total_r / total_o) if total_o > 0 else None,
-                       "ratio", evidence=ev_rates, completeness=comp)
-        bo, br = off.resample(BUCKET).mean(), rep.resample(BUCKET).mean()
-        loaded = bo > 1.0
+        delivery = (Kpi("delivery_ratio", float(total_r / total_o), "ratio", evidence=ev_rates,
+                        completeness=comp) if total_o > 0 else
+                    missing("delivery_ratio", "ratio", "nothing was offered", ev_rates, comp))
+        bo = off.resample(BUCKET).mean()
+        br = rep.resample(BUCKET).mean().reindex(bo.index)
+        loaded = (bo > 1.0).to_numpy()
         ratios = (br[loaded] / bo[loaded]).dropna()
         if len(ratios):
             worst = Kpi("worst_bucket_ratio", float(ratios.min()), "ratio", evidence=ev_rates,
@@ -115,9 +117,12 @@ def stability(*, timeline: StateTimeline, offered: QueryResult, replicated: Quer
                                 f"in the worst 10 minutes")
         else:
             worst = missing("worst_bucket_ratio", "ratio", "no load", ev_rates, comp)
+            undecided.append("no load during the phase")
         mean_r = br[loaded].mean()
-        cv = Kpi("throughput_cv", float(br[loaded].std() / mean_r) if mean_r else None, "ratio",
-                 evidence=ev_rates, completeness=comp)
+        cv_value = br[loaded].std() / mean_r if mean_r else np.nan
+        cv = (Kpi("throughput_cv", float(cv_value), "ratio", evidence=ev_rates, completeness=comp)
+              if np.isfinite(cv_value) else
+              missing("throughput_cv", "ratio", "fewer than two loaded 10-minute buckets", ev_rates, comp))
 
     lag_s = window(aggregate(lag), start, end)
     ev_lag = (Evidence.of(lag, start, end),) if lag is not None else ()

@@ -189,7 +189,9 @@ def _step(off, rep, lag_s, lat, start, end, rate, warmup, sustained_ratio, slo, 
         return StepResult(start, end, a, b, rate, kpi_o, kpi_r, None, None, None, None, None, tuple(reasons))
     mean_o, mean_r = float(o.mean()), float(r.mean())
     kpi_o = Kpi("offered_rate", mean_o, "records/s", evidence=evidence[:1], completeness=_comp(o))
-    kpi_r = Kpi("replicated_rate", mean_r, "records/s", evidence=evidence[1:2], completeness=_comp(r))
+    # the step's verdict rests on four readings: its completeness is the lowest of them
+    full = min(_comp(o), _comp(r), _comp(lg), _comp(lt.reindex(o.index)) if lat_expected(o) else 1.0)
+    kpi_r = Kpi("replicated_rate", mean_r, "records/s", evidence=evidence[1:2], completeness=full)
     ratio = mean_r / mean_o if mean_o > 0 else None
     step_s = (o.index[1] - o.index[0]).total_seconds() if len(o) > 1 else 0
     growth = None
@@ -226,6 +228,11 @@ def _step(off, rep, lag_s, lat, start, end, rate, warmup, sustained_ratio, slo, 
             reasons.append(f"latency p99 {p99:,.0f} ms over the SLO")
     return StepResult(start, end, a, b, rate, kpi_o, kpi_r, ratio, growth, p99, p50, sustained,
                       tuple(reasons))
+
+
+def lat_expected(offered: pd.Series) -> bool:
+    """Latency readings are expected when records flow."""
+    return bool((offered.fillna(0) > 0).any())
 
 
 def _comp(s: pd.Series) -> float:
