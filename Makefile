@@ -18,10 +18,11 @@ $(BIN)/.installed: pyproject.toml
 ## setup: create .venv and install mm2report with its test tools
 setup: $(BIN)/.installed
 
-## demo: set up, validate the demo campaign and replay its embedded snapshot (no server needed)
+## demo: set up, validate the demo campaign, replay its embedded snapshot and analyse it (no server needed)
 demo: setup
 	$(BIN)/mm2report check parameters/demo.yml
 	$(BIN)/mm2report inspect parameters/demo.yml
+	$(BIN)/mm2report analyse parameters/demo.yml
 
 ## test: set up and run the whole test suite (integration tests need prometheus + victoria-metrics)
 test: setup
