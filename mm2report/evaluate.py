@@ -12,8 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import verdicts as V
-from .analyses.core import Evidence, Kpi, missing, seconds, to_jsonable
-from .errors import SourceError
+from .analyses.core import Evidence, Kpi, completeness, missing, seconds, to_jsonable, window
 from .analyses.data import PhaseData, fetch_phase
 from .analyses.latency import LatencyStats, baseline, latency_stats
 from .analyses.loss import LossResult, message_loss
@@ -21,9 +20,11 @@ from .analyses.operations import Certificates, ErrorBehaviour, certificates, err
 from .analyses.projection import Projection, annual_projection
 from .analyses.stability import Stability, stability
 from .analyses.state import (Availability, BurstRecovery, EventRef, Incident, Rebalance,
-                             RestoreTimes, StateTimeline, availability, burst_recoveries,
-                             incidents, rebalances, restore_times, service_states)
+                             RestoreTimes, StateTimeline, availability, availability_of,
+                             burst_recoveries, incidents, rebalances, restore_times,
+                             service_states)
 from .analyses.throughput import Capacity, capacity
+from .sources.base import rules_or_none
 
 if TYPE_CHECKING:
     from .params import Campaign
@@ -95,8 +96,7 @@ def analyse_phase(campaign: "Campaign", data: PhaseData) -> PhaseAnalysis:
     lat = latency_stats(r["latency_max"], start=start, end=end,
                         probe_buckets=data.probe.get("probe_latency_buckets"), probe_unit=probe_unit,
                         traffic=r["replicated_rate"])
-    lag_series = data.series("consumer_lag")
-    lag_window = lag_series[(lag_series.index > start) & (lag_series.index <= end)]
+    lag_window = window(data.series("consumer_lag"), start, end)
     ev_lag = (Evidence.of(r["consumer_lag"], start, end),)
     lag_max = (Kpi("lag_max", float(lag_window.max()), "records", evidence=ev_lag,
                    completeness=float(lag_window.notna().mean()))
@@ -156,9 +156,7 @@ def analyse_phase(campaign: "Campaign", data: PhaseData) -> PhaseAnalysis:
 
 
 def _completeness(data: PhaseData, query: str, start, end) -> float:
-    s = data.series(query)
-    w = s[(s.index > start) & (s.index <= end)]
-    return float(w.notna().mean()) if len(w) else 0.0
+    return completeness(window(data.series(query), start, end))
 
 
 @dataclass(frozen=True)
@@ -220,16 +218,8 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
     down = sum(p.availability.down_s for p in analysed.values())
     unknown = sum(p.availability.unknown_s for p in analysed.values())
     degraded = sum(p.availability.degraded_s for p in analysed.values())
-    known = total - unknown
-    comp = known / total if total else 0.0
-    avail = Availability(
-        Kpi("availability_optimistic", 100 * (known - down) / known, "%", evidence=evidence,
-            completeness=comp) if known > 0 else missing("availability_optimistic", "%", "no data"),
-        Kpi("availability_pessimistic", 100 * (total - down - unknown) / total, "%",
-            evidence=evidence, completeness=comp) if total > 0 else missing("availability_pessimistic", "%", "no data"),
-        th.availability_pct, total, down, unknown, degraded,
-        (1 - th.availability_pct / 100) * 365.25 * 86400, (1 - th.availability_pct / 100) * 86400)
-    projection = annual_projection(all_incidents, campaign_hours=known / 3600,
+    avail = availability_of(total, down, unknown, degraded, th.availability_pct, evidence)
+    projection = annual_projection(all_incidents, campaign_hours=(total - unknown) / 3600,
                                    faults_per_year=campaign.projection.faults_per_year,
                                    target_pct=th.availability_pct)
     last = max((p for p in analysed.values()), key=lambda p: p.end, default=None)
@@ -273,8 +263,7 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
 
 def _step_max(cap: PhaseAnalysis, step) -> Kpi:
     """Highest latency reading of a capacity step (the timeline keeps the readings)."""
-    frame = cap.timeline.frame
-    w = frame[(frame.index > step.analysed_from) & (frame.index <= step.analysed_to)]["latency_max_ms"]
+    w = window(cap.timeline.frame["latency_max_ms"], step.analysed_from, step.analysed_to)
     if w.notna().any():
         return Kpi("latency_max", float(w.max()), "ms", evidence=cap.latency.maximum.evidence,
                    completeness=float(w.notna().mean()))
@@ -289,19 +278,9 @@ def evaluate(campaign: "Campaign", source: "MetricSource", *, phases: Iterable[s
     for name in names:
         data = fetch_phase(campaign, source, name, progress)
         analysed[name] = analyse_phase(campaign, data)
-    return combine_phases(campaign, analysed, source.origin, alert_rules(source))
-
-
-def alert_rules(source: "MetricSource") -> list[dict] | None:
-    """The server's rule groups, or ``None`` when the source has no rules API (a snapshot, or a
-    server that does not serve ``/api/v1/rules``): criterion 9 then falls back on the checklist."""
-    rules = getattr(source, "rules", None)
-    if rules is None:
-        return None
-    try:
-        return rules()
-    except SourceError:
-        return None
+    # no rules (a snapshot recorded without them, a server without the API): criterion 9
+    # falls back on the checklist
+    return combine_phases(campaign, analysed, source.origin, rules_or_none(source))
 
 
 __all__ = ["CampaignAnalysis", "PhaseAnalysis", "SCHEMA_VERSION", "analyse_phase",

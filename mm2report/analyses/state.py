@@ -245,10 +245,15 @@ def availability(timeline: StateTimeline, incident_list: Sequence[Incident],
     unknown = timeline.count(State.UNKNOWN) * timeline.step
     degraded = timeline.count(State.DEGRADED) * timeline.step
     down = min(sum(i.duration_s for i in incident_list), total - unknown)
+    return availability_of(total, down, unknown, degraded, target_pct, timeline.evidence)
+
+
+def availability_of(total: float, down: float, unknown: float, degraded: float,
+                    target_pct: float, evidence: tuple[Evidence, ...] = ()) -> Availability:
+    """Availability from time totals (seconds): one phase's, or a campaign's sums."""
     known = total - unknown
     budget = 1 - target_pct / 100
-    evidence = timeline.evidence
-    completeness = timeline.completeness
+    completeness = known / total if total > 0 else 0.0
     if known <= 0:
         opt = missing("availability_optimistic", "%", "no step with enough data", evidence)
     else:
@@ -462,5 +467,5 @@ def burst_recoveries(events: Sequence[EventRef], lag: QueryResult, end: datetime
 
 
 __all__ = ["Availability", "BurstRecovery", "EventRef", "Incident", "Rebalance", "RestoreTimes",
-           "State", "StateTimeline", "availability", "burst_recoveries", "incidents", "rebalances",
+           "State", "StateTimeline", "availability", "availability_of", "burst_recoveries", "incidents", "rebalances",
            "restore_times", "service_states"]

@@ -198,3 +198,15 @@ class MetricSource(ABC):
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def rules_or_none(source: MetricSource) -> list[dict] | None:
+    """The alert and recording rule groups the source serves (``/api/v1/rules``, or those
+    recorded with a snapshot), or ``None`` when it has none (GO/NOGO criterion 9)."""
+    rules = getattr(source, "rules", None)
+    if rules is None:
+        return None
+    try:
+        return rules()
+    except SourceError:  # SnapshotError included
+        return None

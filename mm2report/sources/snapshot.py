@@ -32,8 +32,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import __version__, catalog
-from ..errors import SnapshotError, SourceError
-from .base import MetricSource, Series, align, to_epoch
+from ..errors import SnapshotError
+from .base import MetricSource, Series, align, rules_or_none, to_epoch
 
 if TYPE_CHECKING:
     from ..params import Campaign
@@ -138,7 +138,7 @@ def _record_into(campaign, source, tmp: Path, progress) -> dict:
         if progress:
             progress(i + 1, len(requests), req)
     files = {}
-    rules = _recorded_rules(source)
+    rules = rules_or_none(source)
     if rules is not None:
         (tmp / RULES).write_text(json.dumps(rules, indent=1, sort_keys=True) + "\n")
         files[RULES] = {"sha256": _sha256(tmp / RULES), "bytes": (tmp / RULES).stat().st_size}
@@ -157,17 +157,6 @@ def _record_into(campaign, source, tmp: Path, progress) -> dict:
         "requests": entries,
         "files": files,
     }
-
-
-def _recorded_rules(source: MetricSource) -> list[dict] | None:
-    """The server's rule groups (GO/NOGO criterion 9), when the source serves them."""
-    rules = getattr(source, "rules", None)
-    if rules is None:
-        return None
-    try:
-        return rules()
-    except SourceError:
-        return None
 
 
 def _write_query(path: Path, recorded: list[tuple[int, Request, list[Series]]]) -> None:
