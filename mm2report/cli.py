@@ -99,6 +99,28 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _progress_line(outcome, done: int, total: int) -> None:
+    state = "ok" if outcome.ok else f"FAILED: {outcome.error}"
+    print(f"[{done}/{total}] {outcome.name:<14} {outcome.seconds:5.1f} s  {state}",
+          file=sys.stderr, flush=True)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .run import run_campaign
+
+    report = run_campaign(args.params, args.phase, jobs=args.jobs, outputs=args.outputs,
+                          lang=args.lang, progress=_progress_line)
+    if not report.ok:
+        for o in report.outcomes:
+            if not o.ok:
+                print(f"error: phase notebook {o.name} failed at {o.error}", file=sys.stderr)
+        print(f"partial run kept for diagnosis: {report.path}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"run written to {report.path}")
+    print(f"decision: {report.decision}")
+    return EXIT_OK
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate
 
@@ -166,6 +188,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", default=None, help="also write the full analysis to this new file")
     p.set_defaults(func=_cmd_analyse)
 
+    p = sub.add_parser("run", help="execute the phase notebooks into outputs/<campaign>/<run-id>/")
+    p.add_argument("params")
+    p.add_argument("--phase", action="append", help="run only this phase (repeatable)")
+    p.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
+    p.add_argument("--lang", choices=("fr", "en"), default=None,
+                   help="report language (default: the campaign's)")
+    p.add_argument("--outputs", default=None, help="outputs directory (default: ./outputs of the "
+                                                   "mm2report checkout)")
+    p.set_defaults(func=_cmd_run)
+
     p = sub.add_parser("simulate", help="simulate a campaign: OpenMetrics, ground truth, parameters")
     p.add_argument("scenario", help="scenario file (YAML)")
     p.add_argument("--out", required=True, help="new directory for the outputs")
@@ -183,9 +215,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum, frame):  # SIGTERM unwinds like Ctrl-C: partial outputs are removed
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
     except ParameterError as exc:
@@ -200,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -134,7 +134,8 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Plain JSON types: dataclasses to dicts, times to ISO 8601, NaN to ``None``."""
+    """Plain JSON types: dataclasses to dicts, times to ISO 8601, NaN to ``None``, frames to
+    ``{"index": name or None, "columns": [...], "data": [[...], ...]}``."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, Enum):
@@ -144,7 +145,12 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, timedelta):
         return obj.total_seconds()
     if isinstance(obj, pd.DataFrame):
-        return [to_jsonable(r) for r in obj.reset_index().to_dict(orient="records")]
+        # self-describing and compact; mm2report.results.from_jsonable reads it back
+        named = obj.index.name is not None
+        frame = obj.reset_index() if named else obj.reset_index(drop=True)
+        return {"index": obj.index.name if named else None,
+                "columns": [str(c) for c in frame.columns],
+                "data": [to_jsonable(list(r)) for r in frame.itertuples(index=False, name=None)]}
     if isinstance(obj, pd.Series):
         return to_jsonable(obj.reset_index().to_dict(orient="records"))
     if isinstance(obj, dict):

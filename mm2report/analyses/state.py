@@ -251,6 +251,7 @@ def availability(timeline: StateTimeline, incident_list: Sequence[Incident],
 def availability_of(total: float, down: float, unknown: float, degraded: float,
                     target_pct: float, evidence: tuple[Evidence, ...] = ()) -> Availability:
     """Availability from time totals (seconds): one phase's, or a campaign's sums."""
+    total, down, unknown, degraded = float(total), float(down), float(unknown), float(degraded)
     known = total - unknown
     budget = 1 - target_pct / 100
     completeness = known / total if total > 0 else 0.0

@@ -1,0 +1,344 @@
+"""Report language: French (default) or English labels, numbers and dates.
+
+Numbers and dates follow the locale through babel (``12 345,6`` and ``21/11/2026 14:05`` in
+French, ``12,345.6`` and ``2026-11-21 14:05`` in English); times are shown in the campaign's
+time zone. Every label a reader sees goes through :class:`Texts`, so a missing translation is a
+``KeyError`` in the tests, never a half-translated page.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Literal
+
+import pandas as pd
+from babel.dates import format_datetime
+from babel.numbers import format_decimal, format_percent
+
+Lang = Literal["fr", "en"]
+LANGS: tuple[str, ...] = ("fr", "en")
+
+# key: (French, English). Placeholders use str.format.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # phases
+    "phase.smoke": ("Test de fumée", "Smoke test"),
+    "phase.nominal": ("Charge nominale", "Nominal load"),
+    "phase.latency": ("Latence", "Latency"),
+    "phase.capacity": ("Capacité maximale", "Maximum capacity"),
+    "phase.soak": ("Endurance 24 h", "24 h soak"),
+    "phase.resilience": ("Résilience", "Resilience"),
+    "phase.errors": ("Comportements en erreur", "Error behaviours"),
+    "phase.purpose.smoke": (
+        "Vérifier que la réplication fonctionne de bout en bout : connecteur démarré, tâches en "
+        "cours d'exécution, messages répliqués sans perte.",
+        "Check that replication works end to end: connector started, tasks running, records "
+        "replicated without loss."),
+    "phase.purpose.nominal": (
+        "Tenir la charge de production attendue sans interruption, sans perte et avec un retard "
+        "borné.",
+        "Hold the expected production load without interruption, loss or unbounded lag."),
+    "phase.purpose.latency": (
+        "Mesurer la latence de réplication : référence à vide, percentiles sous charge et leur "
+        "intervalle de confiance, comparés au SLO.",
+        "Measure replication latency: idle baseline, percentiles under load and their confidence "
+        "interval, against the SLO."),
+    "phase.purpose.capacity": (
+        "Augmenter la charge par paliers jusqu'à saturation : capacité maximale tenue et capacité "
+        "recommandée (70 %).",
+        "Raise the load step by step until saturation: maximum sustained capacity and the "
+        "recommended capacity (70 %)."),
+    "phase.purpose.soak": (
+        "Tenir la charge au moins 24 h : débit stable, retard borné, pas de dérive de la latence "
+        "ni de la mémoire des workers.",
+        "Hold the load for at least 24 h: steady throughput, bounded lag, no drift of latency or "
+        "worker memory."),
+    "phase.purpose.resilience": (
+        "Injecter des pannes (ajout et arrêt de worker, rafales, arrêt de broker, coupure réseau) "
+        "et mesurer détection, rétablissement, rééquilibrage et perte.",
+        "Inject faults (worker added and stopped, bursts, broker stop, network cut) and measure "
+        "detection, restoration, rebalancing and loss."),
+    "phase.purpose.errors": (
+        "Provoquer des erreurs (droits révoqués, messages trop gros) et documenter le comportement "
+        "observé : tâches en échec, erreurs comptées, reprise, perte.",
+        "Provoke errors (revoked credentials, oversized records) and document what happens: "
+        "failed tasks, counted errors, recovery, loss."),
+    # headings
+    "h.summary": ("Synthèse de la phase", "Phase summary"),
+    "h.verdicts": ("Verdicts de la phase", "Phase verdicts"),
+    "h.overview": ("Déroulé de la phase", "Phase timeline"),
+    "h.incidents": ("Incidents", "Incidents"),
+    "h.loss": ("Perte de messages", "Message loss"),
+    "h.latency": ("Latence de réplication", "Replication latency"),
+    "h.capacity": ("Paliers de charge", "Load steps"),
+    "h.stability": ("Stabilité", "Stability"),
+    "h.events": ("Événements injectés", "Injected events"),
+    "h.errors": ("Scénarios d'erreur", "Error scenarios"),
+    "h.saved": ("Résultats enregistrés", "Results saved"),
+    "h.change": ("Validation post-changement", "Post-change validation"),
+    # field labels
+    "l.campaign": ("Campagne", "Campaign"),
+    "l.client": ("Client", "Client"),
+    "l.window": ("Fenêtre", "Window"),
+    "l.timezone": ("Fuseau horaire", "Time zone"),
+    "l.source": ("Source des métriques", "Metrics source"),
+    "l.completeness": ("Complétude des données", "Data completeness"),
+    "l.step": ("Pas de mesure", "Measurement step"),
+    "l.availability": ("Disponibilité", "Availability"),
+    "l.availability_pess": ("Disponibilité (inconnu compté en panne)",
+                            "Availability (unknown counted as down)"),
+    "l.downtime": ("Indisponibilité", "Downtime"),
+    "l.unknown": ("Temps sans données suffisantes", "Time without enough data"),
+    "l.produced": ("Messages produits", "Records produced"),
+    "l.lost": ("Messages perdus", "Records lost"),
+    "l.duplicates": ("Doublons", "Duplicates"),
+    "l.lag_max": ("Retard maximal", "Highest lag"),
+    "l.latency_max": ("Latence maximale", "Highest latency"),
+    "l.workers": ("Workers", "Workers"),
+    "l.tasks": ("Tâches", "Tasks"),
+    "l.criterion": ("Critère", "Criterion"),
+    "l.check": ("Contrôle", "Check"),
+    "l.measured": ("Mesuré", "Measured"),
+    "l.threshold": ("Seuil", "Threshold"),
+    "l.verdict": ("Verdict", "Verdict"),
+    "l.reason": ("Justification", "Reason"),
+    "l.evidence": ("Preuves", "Evidence"),
+    "l.start": ("Début", "Start"),
+    "l.end": ("Fin", "End"),
+    "l.duration": ("Durée", "Duration"),
+    "l.cause": ("Cause", "Cause"),
+    "l.event": ("Événement", "Event"),
+    "l.detected": ("Détecté après", "Detected after"),
+    "l.restored": ("Rétabli après", "Restored after"),
+    "l.rpo": ("RPO (retard au moment de la panne)", "RPO (lag when it failed)"),
+    "l.topic": ("Topic", "Topic"),
+    "l.partitions": ("Partitions", "Partitions"),
+    "l.complete": ("Données complètes", "Complete data"),
+    "l.percentile": ("Percentile", "Percentile"),
+    "l.upper_bound": ("Borne haute", "Upper bound"),
+    "l.ci95": ("IC 95 %", "95 % CI"),
+    "l.probe": ("Sonde (vrais percentiles)", "Probe (true percentiles)"),
+    "l.baseline": ("Latence de référence", "Baseline latency"),
+    "l.step_n": ("Palier", "Step"),
+    "l.offered": ("Débit offert", "Offered rate"),
+    "l.replicated": ("Débit répliqué", "Replicated rate"),
+    "l.ratio": ("Répliqué / offert", "Replicated / offered"),
+    "l.lag_growth": ("Croissance du retard", "Lag growth"),
+    "l.latency_p99": ("Latence p99", "Latency p99"),
+    "l.sustained": ("Tenu", "Sustained"),
+    "l.max_tested": ("Capacité maximale testée", "Maximum tested capacity"),
+    "l.recommended": ("Capacité recommandée", "Recommended capacity"),
+    "l.ceiling": ("Plafond de saturation estimé", "Estimated saturation ceiling"),
+    "l.metric": ("Indicateur", "Metric"),
+    "l.trend": ("Tendance par heure", "Trend per hour"),
+    "l.change": ("Variation sur la phase", "Change over the phase"),
+    "l.p_value": ("p-valeur", "p-value"),
+    "l.upward": ("Hausse significative", "Significant rise"),
+    "l.delivery": ("Taux de livraison", "Delivery ratio"),
+    "l.cv": ("Variation du débit (CV)", "Throughput variation (CV)"),
+    "l.stable": ("Stable", "Stable"),
+    "l.kind": ("Type", "Kind"),
+    "l.target": ("Cible", "Target"),
+    "l.rebalance": ("Rééquilibrage", "Rebalance"),
+    "l.connect_max": ("Max. Connect (rebalance-max-time)", "Connect max (rebalance-max-time)"),
+    "l.burst_recovery": ("Retour au retard initial", "Back to the lag before"),
+    "l.peak_lag": ("Retard au pic", "Peak lag"),
+    "l.mttr": ("MTTR", "MTTR"),
+    "l.rto": ("RTO (pire rétablissement)", "RTO (worst restore)"),
+    "l.rpo_s": ("RPO (secondes de production)", "RPO (seconds of production)"),
+    "l.task_failed": ("Tâche en échec", "Task failed"),
+    "l.errors_counted": ("Erreurs comptées", "Errors counted"),
+    "l.recovered": ("Rétabli", "Recovered"),
+    "l.needs_restart": ("Redémarrage nécessaire", "Restart needed"),
+    "l.recovery": ("Rétablissement", "Recovery"),
+    "l.file": ("Fichier", "File"),
+    "l.overall": ("Verdict global", "Overall verdict"),
+    "l.change_at": ("Changement à", "Change at"),
+    "l.yes": ("oui", "yes"),
+    "l.no": ("non", "no"),
+    "l.unknown_value": ("inconnu", "unknown"),
+    "l.none": ("aucun", "none"),
+    "l.not_measured": ("non mesuré", "not measured"),
+    "l.natural": ("naturel (sans événement)", "natural (no event)"),
+    # statuses
+    "s.PASS": ("CONFORME", "PASS"),
+    "s.FAIL": ("NON CONFORME", "FAIL"),
+    "s.INCONCLUSIVE": ("NON CONCLUANT", "INCONCLUSIVE"),
+    "s.UP": ("disponible", "up"),
+    "s.DEGRADED": ("dégradé", "degraded"),
+    "s.DOWN": ("interrompu", "down"),
+    "s.UNKNOWN": ("inconnu", "unknown"),
+    # criteria (seed 000, "Critères GO/NOGO Finaux")
+    "c.1": ("Test de fumée réussi", "Smoke test passed"),
+    "c.2": ("Charge nominale stable", "Nominal load stable"),
+    "c.3": ("Latence p99 sous le SLO", "Latency p99 under the SLO"),
+    "c.4": ("Capacité maximale documentée", "Maximum capacity documented"),
+    "c.5": ("Endurance 24 h stable", "24 h soak stable"),
+    "c.6": ("Résilience validée", "Resilience validated"),
+    "c.7": ("Comportements en erreur documentés", "Error behaviours documented"),
+    "c.8": ("Zéro message perdu sur tous les tests", "Zero message lost in all tests"),
+    "c.9": ("Alertes configurées", "Alerts configured"),
+    "c.10": ("Retour arrière testé", "Rollback tested"),
+    "c.loss": ("Aucun message perdu dans la phase", "No record lost in the phase"),
+    # event kinds
+    "e.worker_add": ("ajout de worker", "worker added"),
+    "e.worker_stop": ("arrêt de worker", "worker stopped"),
+    "e.worker_restart": ("redémarrage de worker", "worker restarted"),
+    "e.burst": ("rafale", "burst"),
+    "e.broker_stop": ("arrêt de broker", "broker stopped"),
+    "e.network_cut": ("coupure réseau", "network cut"),
+    "e.error_scenario": ("scénario d'erreur", "error scenario"),
+    "e.other": ("autre", "other"),
+    # plot labels
+    "p.state": ("État du service", "Service state"),
+    "p.rate": ("Débit (msg/s)", "Rate (records/s)"),
+    "p.latency": ("Latence (ms)", "Latency (ms)"),
+    "p.lag": ("Retard (messages)", "Lag (records)"),
+    "p.heap": ("Tas JVM (Mo)", "JVM heap (MB)"),
+    "p.time": ("Heure ({tz})", "Time ({tz})"),
+    "p.slo": ("SLO p99 {value} ms", "p99 SLO {value} ms"),
+    "p.sla_latency": ("SLA latence {value} ms", "SLA latency {value} ms"),
+    "p.lag_threshold": ("Seuil de retard {value}", "Lag threshold {value}"),
+    "p.lag_series": ("retard de réplication", "replication lag"),
+    "p.latency_max": ("max par relevé", "max per scrape"),
+    "p.latency_avg": ("moyenne par relevé", "mean per scrape"),
+    "p.capacity": ("Débit répliqué selon le débit offert", "Replicated rate against offered rate"),
+    "p.recommended": ("recommandé {value} msg/s", "recommended {value} records/s"),
+    "p.max_tested": ("max. testé {value} msg/s", "max tested {value} records/s"),
+    "p.identity": ("répliqué = offert", "replicated = offered"),
+    "p.latency_hourly": ("Latence par heure (relevés max.)", "Hourly latency (per-scrape maxima)"),
+    # narrative
+    "n.window": ("Phase du {start} au {end} ({tz}), soit {duration}.",
+                 "Phase from {start} to {end} ({tz}), {duration}."),
+    "n.accuracy": ("Toutes les durées sont exactes à un pas de mesure près ({step} s).",
+                   "Every duration is exact to one measurement step ({step} s)."),
+    "n.no_incident": ("Aucun incident : le service est resté disponible sur toute la phase.",
+                      "No incident: the service stayed available for the whole phase."),
+    "n.incidents": ("{n} incident(s), {down} d'indisponibilité au total.",
+                    "{n} incident(s), {down} of downtime in total."),
+    "n.loss_none": ("Aucun message perdu : {produced} messages produits, tous répliqués.",
+                    "No record lost: {produced} records produced, all replicated."),
+    "n.loss_some": ("{lost} message(s) perdu(s) sur {produced} produits.",
+                    "{lost} record(s) lost out of {produced} produced."),
+    "n.loss_unknown": ("La perte n'a pas pu être établie : {why}.",
+                       "Loss could not be established: {why}."),
+    "n.latency_bound": (
+        "Les percentiles sont calculés sur le maximum de chaque relevé, pondéré par le nombre de "
+        "messages : ce sont des bornes hautes des vrais percentiles.",
+        "Percentiles are computed on each scrape's maximum, weighted by records: they are upper "
+        "bounds of the true percentiles."),
+    "n.capacity": ("Capacité maximale tenue : {max} msg/s ; capacité recommandée ({ratio}) : "
+                   "{rec} msg/s.",
+                   "Maximum sustained capacity: {max} records/s; recommended capacity ({ratio}): "
+                   "{rec} records/s."),
+    "n.capacity_none": ("Aucun palier tenu : la capacité maximale n'est pas établie.",
+                        "No step was sustained: the maximum capacity is not established."),
+    "n.stable": ("La phase est stable.", "The phase is stable."),
+    "n.unstable": ("Problèmes relevés : {problems}.", "Problems found: {problems}."),
+    "n.stability_unknown": ("La stabilité ne peut pas être jugée : {problems}.",
+                            "Stability cannot be judged: {problems}."),
+    "n.saved": ("Résultats écrits dans {path}.", "Results written to {path}."),
+    "n.not_saved": ("Rien n'a été écrit : l'analyse n'a pas abouti.",
+                    "Nothing was written: the analysis did not complete."),
+    "n.no_events": ("Aucun événement déclaré dans cette phase.", "No event declared in this phase."),
+    "n.reasons_en": ("Les justifications détaillées sont rédigées en anglais, la langue des "
+                     "journaux techniques.",
+                     ""),
+}
+
+
+def _fmt_tz(tz: tzinfo) -> str:
+    return str(getattr(tz, "key", tz))
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Labels, numbers and dates in one language and time zone."""
+
+    lang: Lang
+    tz: tzinfo
+
+    def __call__(self, key: str, **values) -> str:
+        text = MESSAGES[key][0 if self.lang == "fr" else 1]
+        return text.format(**values) if values else text
+
+    @property
+    def locale(self) -> str:
+        return "fr_FR" if self.lang == "fr" else "en_GB"
+
+    @property
+    def tz_name(self) -> str:
+        return _fmt_tz(self.tz)
+
+    def num(self, value: float | None, digits: int = 0, unit: str = "") -> str:
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return "—"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        text = format_decimal(value, format=pattern, locale=self.locale)
+        return f"{text}\u00a0{unit}" if unit else text
+
+    def sig(self, value: float | None, unit: str = "") -> str:
+        """A measured value with sensible precision: integers above 100, 3 significant digits."""
+        if value is None or not math.isfinite(value):
+            return "—"
+        a = abs(value)
+        digits = 0 if a >= 100 or a == int(a) else (1 if a >= 10 else (2 if a >= 1 else 3))
+        return self.num(value, digits, unit)
+
+    def pct(self, value: float | None, digits: int = 4) -> str:
+        """``value`` in percent (99.9886 → "99,9886 %")."""
+        if value is None or not math.isfinite(value):
+            return "—"
+        return format_percent(value / 100, format="#,##0." + "0" * digits + "\u00a0%",
+                              locale=self.locale)
+
+    def ratio(self, value: float | None, digits: int = 1) -> str:
+        return "—" if value is None or not math.isfinite(value) else self.pct(value * 100, digits)
+
+    def dt(self, moment: datetime | pd.Timestamp | None, seconds: bool = False) -> str:
+        if moment is None or pd.isna(moment):
+            return "—"
+        moment = pd.Timestamp(moment).to_pydatetime()
+        pattern = "dd/MM/yyyy HH:mm" if self.lang == "fr" else "yyyy-MM-dd HH:mm"
+        return format_datetime(moment, pattern + (":ss" if seconds else ""), tzinfo=self.tz,
+                               locale=self.locale)
+
+    def duration(self, seconds: float | None) -> str:
+        """``95`` → "1 min 35 s"; hours above an hour."""
+        if seconds is None or not math.isfinite(seconds):
+            return "—"
+        s = int(round(seconds))
+        h, rem = divmod(s, 3600)
+        m, sec = divmod(rem, 60)
+        if h:
+            return f"{h}\u00a0h {m:02d}\u00a0min" if m else f"{h}\u00a0h"
+        if m:
+            return f"{m}\u00a0min {sec:02d}\u00a0s" if sec else f"{m}\u00a0min"
+        return f"{sec}\u00a0s"
+
+    def yesno(self, value: bool | None) -> str:
+        return self("l.unknown_value") if value is None else self("l.yes" if value else "l.no")
+
+    def status(self, status) -> str:
+        return self(f"s.{getattr(status, 'value', status)}")
+
+    def criterion(self, verdict) -> str:
+        key = f"c.{verdict.id}"
+        if key in MESSAGES:
+            return self(key)
+        if verdict.id.endswith("-loss"):
+            return self("c.loss")
+        return verdict.title
+
+    def event(self, kind: str) -> str:
+        return self(f"e.{kind}") if f"e.{kind}" in MESSAGES else kind
+
+
+def texts(lang: str, tz: tzinfo) -> Texts:
+    if lang not in LANGS:
+        raise ValueError(f"language {lang!r}: expected one of {', '.join(LANGS)}")
+    return Texts(lang, tz)  # type: ignore[arg-type]
+
+
+__all__ = ["LANGS", "Lang", "MESSAGES", "Texts", "texts"]

@@ -1,0 +1,471 @@
+"""What the phase notebooks call: one function per section, each returning something Jupyter
+displays (a :class:`Section` of narrative and tables, or a :class:`Chart`).
+
+A phase notebook is a parameters cell and a list of calls::
+
+    report = open_phase(campaign, "latency", output_dir=output_dir, lang=lang)
+    report.summary()
+    report.overview()
+    ...
+    report.save()      # writes results.json, the only file a notebook writes
+
+Everything a reader sees is computed here or in the analyses, in the report language, with
+numbers and dates formatted for it; the notebooks hold no logic, so this module is what the
+tests check.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+import pandas as pd
+
+from . import plots
+from .analyses.core import Kpi, to_jsonable
+from .analyses.data import PhaseData, fetch_phase
+from .analyses.state import restore_times
+from .errors import ParameterError
+from .evaluate import PhaseAnalysis, analyse_phase, recovery_incidents
+from .i18n import Texts, texts
+from .params import PHASE_NAMES, Campaign, load_campaign
+from .results import PhaseResults, phase_results, write_results
+from .sources import open_source
+from .sources.base import rules_or_none
+from .verdicts import Status, Verdict
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_CAMPAIGN = ROOT / "parameters" / "demo.yml"
+
+# Notebook of each phase, in run order (notebooks/<name>.ipynb).
+NOTEBOOKS = {"smoke": "01-smoke", "nominal": "02-nominal", "latency": "03-latency",
+             "capacity": "04-capacity", "soak": "05-soak", "resilience": "06-resilience",
+             "errors": "07-errors"}
+assert tuple(NOTEBOOKS) == PHASE_NAMES
+
+_BADGE = {Status.PASS: ("#0B6E4F", "#DDF2E8"), Status.FAIL: ("#A4262C", "#FBE3E4"),
+          Status.INCONCLUSIVE: ("#8A5A00", "#FFF1CC")}
+_CSS = ("<style>.mm2 table{border-collapse:collapse;margin:.4em 0 1em;font-size:.92em}"
+        ".mm2 th,.mm2 td{border-bottom:1px solid #ddd;padding:.25em .6em;text-align:left;"
+        "vertical-align:top}.mm2 th{background:#f3f5f7}.mm2 td.n{text-align:right;"
+        "white-space:nowrap}.mm2 .badge{font-weight:bold;padding:.1em .45em;border-radius:3px;"
+        "white-space:nowrap}.mm2 .small{font-size:.85em;color:#555}</style>")
+
+
+# --------------------------------------------------------------------------------------------
+# Displayable pieces
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: text, right-aligned when numeric, optionally a verdict badge."""
+
+    text: str
+    numeric: bool = False
+    status: Status | None = None
+
+    def html(self) -> str:
+        body = html.escape(self.text)
+        if self.status is not None:
+            fg, bg = _BADGE[self.status]
+            body = f'<span class="badge" style="color:{fg};background:{bg}">{body}</span>'
+        # inline: the notebook theme right-aligns every cell with a more specific rule
+        align = "right;white-space:nowrap" if self.numeric else "left"
+        return f'<td style="text-align:{align}">{body}</td>'
+
+
+def _cell(value) -> Cell:
+    return value if isinstance(value, Cell) else Cell(str(value))
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    caption: str = ""
+
+    @classmethod
+    def of(cls, columns: Sequence[str], rows: Iterable[Sequence], caption: str = "") -> "Table":
+        return cls(tuple(columns), tuple(tuple(_cell(v) for v in r) for r in rows), caption)
+
+    def html(self) -> str:
+        head = "".join(f'<th style="text-align:left">{html.escape(c)}</th>' for c in self.columns)
+        body = "".join("<tr>" + "".join(c.html() for c in r) + "</tr>" for r in self.rows)
+        cap = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    def text(self) -> str:
+        lines = [" | ".join(self.columns)]
+        lines += [" | ".join(c.text for c in r) for r in self.rows]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading, paragraphs and tables; shown as HTML in Jupyter and as text elsewhere."""
+
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    tables: tuple[Table, ...] = ()
+    level: int = 2
+    notes: tuple[str, ...] = ()
+
+    def _repr_html_(self) -> str:
+        parts = [f'<div class="mm2">{_CSS}<h{self.level}>{html.escape(self.title)}</h{self.level}>']
+        parts += [f"<p>{html.escape(p)}</p>" for p in self.paragraphs]
+        parts += [t.html() for t in self.tables]
+        parts += [f'<p class="small">{html.escape(n)}</p>' for n in self.notes]
+        return "".join(parts) + "</div>"
+
+    def __repr__(self) -> str:
+        blocks = [self.title, *self.paragraphs, *(t.text() for t in self.tables), *self.notes]
+        return "\n\n".join(b for b in blocks if b)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure shown as an embedded PNG with its alternative text (no pyplot state)."""
+
+    figure: "Figure" = field(repr=False)
+    alt: str
+
+    def png(self) -> bytes:
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=plots.STYLE["savefig.dpi"])
+        return buf.getvalue()
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png()).decode()
+        return (f'<figure class="mm2-chart" style="margin:0;break-inside:avoid">'
+                f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.alt)}" '
+                f'style="max-width:100%"></figure>')
+
+    def __repr__(self) -> str:
+        return f"[{self.alt}]"
+
+
+# --------------------------------------------------------------------------------------------
+# Formatting helpers (shared with the change validation)
+# --------------------------------------------------------------------------------------------
+
+
+def kpi_text(t: Texts, kpi: Kpi | None, unit: str | None = None) -> str:
+    if kpi is None or not kpi.known:
+        return t("l.not_measured")
+    unit = kpi.unit if unit is None else unit
+    if unit == "s":
+        return t.duration(kpi.value)
+    if unit == "%":
+        return t.pct(kpi.value)
+    text = t.sig(kpi.value, _unit(t, unit))
+    if kpi.ci is not None and all(v is not None for v in kpi.ci):
+        text += f" [{t.sig(kpi.ci[0])} ; {t.sig(kpi.ci[1])}]"
+    return text
+
+
+def _unit(t: Texts, unit: str) -> str:
+    if unit == "records/s":
+        return "msg/s" if t.lang == "fr" else "records/s"
+    if unit == "records":
+        return "msg" if t.lang == "fr" else "records"
+    if unit == "bytes":
+        return "o" if t.lang == "fr" else "B"
+    return unit
+
+
+def evidence_text(t: Texts, evidence) -> str:
+    """Query names grouped by the time range they were read over."""
+    ranges: dict[tuple, list[str]] = {}
+    for e in evidence:
+        names = ranges.setdefault((e.start, e.end), [])
+        if e.query not in names:
+            names.append(e.query)
+    parts = []
+    for (start, end), names in ranges.items():
+        when = t.dt(start) if start == end else f"{t.dt(start)} → {t.dt(end)}"
+        parts.append(f"{', '.join(names)} ({when})")
+    return "; ".join(parts)
+
+
+def value_text(t: Texts, v: Verdict) -> str:
+    if v.value is None:
+        return "—"
+    if isinstance(v.value, str):
+        return v.value
+    if v.unit == "s":
+        return t.duration(v.value)
+    if v.unit == "%":
+        return t.pct(v.value)
+    return t.sig(v.value, _unit(t, v.unit))
+
+
+def verdict_table(t: Texts, verdicts: Sequence[Verdict], first: str = "l.criterion") -> Table:
+    rows = []
+    for v in verdicts:
+        label = f"{v.id}. {t.criterion(v)}" if v.id.isdigit() else t.criterion(v)
+        rows.append((label, Cell(value_text(t, v), numeric=True), v.threshold or "—",
+                     Cell(t.status(v.status), status=v.status), v.reason,
+                     evidence_text(t, v.evidence)))
+    return Table.of([t(first), t("l.measured"), t("l.threshold"), t("l.verdict"), t("l.reason"),
+                     t("l.evidence")], rows)
+
+
+# --------------------------------------------------------------------------------------------
+# A phase
+# --------------------------------------------------------------------------------------------
+
+
+def resolve_campaign(campaign: str | os.PathLike | Campaign | None) -> Campaign:
+    """``None`` is the embedded demo campaign (so JupyterLab runs need no set-up)."""
+    if isinstance(campaign, Campaign):
+        return campaign
+    return load_campaign(DEMO_CAMPAIGN if campaign in (None, "") else campaign)
+
+
+def results_dir(output_dir: str | os.PathLike | None, phase: str) -> Path:
+    """Where ``results.json`` goes: ``output_dir``, or ``./results/<phase>`` by default."""
+    return Path(output_dir) if output_dir not in (None, "") else Path.cwd() / "results" / phase
+
+
+@dataclass
+class PhaseReport:
+    campaign: Campaign
+    data: PhaseData
+    analysis: PhaseAnalysis
+    results: PhaseResults
+    t: Texts
+    output_dir: Path
+
+    @property
+    def name(self) -> str:
+        return self.analysis.name
+
+    # -- sections ------------------------------------------------------------------------
+
+    def summary(self) -> Section:
+        t, a, c = self.t, self.analysis, self.campaign
+        lost = a.loss.lost
+        rows = [
+            (t("l.campaign"), f"{c.campaign.name}" + (f" — {c.campaign.client}" if c.campaign.client else "")),
+            (t("l.window"), f"{t.dt(a.start)} → {t.dt(a.end)} ({t.duration((a.end - a.start).total_seconds())})"),
+            (t("l.timezone"), t.tz_name),
+            (t("l.source"), self.results.origin),
+            (t("l.step"), t("n.accuracy", step=self.data.step)),
+            (t("l.completeness"), t.ratio(min(a.timeline.completeness, a.exporter_completeness))),
+            (t("l.availability"), kpi_text(t, a.availability.optimistic)),
+            (t("h.incidents"), str(len(a.incidents))),
+            (t("l.produced"), kpi_text(t, a.loss.produced)),
+            (t("l.lost"), kpi_text(t, lost)),
+            (t("l.lag_max"), kpi_text(t, a.lag_max)),
+            (t("l.latency_max"), kpi_text(t, a.latency.maximum)),
+            (t("l.workers"), kpi_text(t, a.workers_max, unit="")),
+        ]
+        title = f"{t(f'phase.{self.name}')} — {c.campaign.name}"
+        return Section(title, (t(f"phase.purpose.{self.name}"),),
+                       (Table.of([t("l.metric"), t("l.measured")], rows),), level=1)
+
+    def verdicts(self) -> Section:
+        t = self.t
+        notes = (t("n.reasons_en"),) if t.lang == "fr" else ()
+        return Section(t("h.verdicts"), (), (verdict_table(t, self.results.verdicts),),
+                       notes=notes)
+
+    def overview(self) -> Chart:
+        fig = plots.phase_overview(self.analysis, self.campaign.thresholds, self.t)
+        return Chart(fig, f"{self.t(f'phase.{self.name}')} — {self.t('h.overview')}")
+
+    def incidents(self) -> Section:
+        t, a = self.t, self.analysis
+        if not a.incidents:
+            return Section(t("h.incidents"), (t("n.no_incident"),))
+        rows = [(t.dt(i.start, seconds=True), Cell(t.duration(i.duration_s), numeric=True), i.cause,
+                 t.event(i.event.kind) + (f" ({i.event.target})" if i.event.target else "")
+                 if i.event else t("l.natural"),
+                 Cell(t.duration(i.detected_after_s), numeric=True),
+                 Cell(t.duration(i.restored_after_s), numeric=True),
+                 Cell(t.sig(i.rpo_records, _unit(t, "records")), numeric=True))
+                for i in a.incidents]
+        total = sum(i.duration_s for i in a.incidents)
+        return Section(t("h.incidents"), (t("n.incidents", n=len(a.incidents), down=t.duration(total)),),
+                       (Table.of([t("l.start"), t("l.duration"), t("l.cause"), t("l.event"),
+                                  t("l.detected"), t("l.restored"), t("l.rpo")], rows),))
+
+    def loss(self) -> Section:
+        t, loss = self.t, self.analysis.loss
+        if not loss.lost.known:
+            text = t("n.loss_unknown", why="; ".join(loss.lost.notes) or t("l.unknown_value"))
+        elif loss.lost.value == 0:
+            text = t("n.loss_none", produced=t.num(loss.produced.value))
+        else:
+            text = t("n.loss_some", lost=t.num(loss.lost.value), produced=t.num(loss.produced.value))
+        rows = []
+        parts = loss.partitions
+        if not parts.empty:
+            for topic, g in parts.groupby("topic", sort=True):
+                rows.append((topic, Cell(str(len(g)), True),
+                             Cell(t.num(g["produced"].sum(min_count=1)), True),
+                             Cell(t.num(g["lost"].sum(min_count=1)), True),
+                             Cell(t.num(g["duplicates"].sum(min_count=1)), True),
+                             t.yesno(bool(g["complete"].all()))))
+        table = Table.of([t("l.topic"), t("l.partitions"), t("l.produced"), t("l.lost"),
+                          t("l.duplicates"), t("l.complete")], rows)
+        return Section(t("h.loss"), (text,), (table,), notes=tuple(loss.notes))
+
+    def latency(self) -> Section:
+        t, lat = self.t, self.analysis.latency
+        rows = [(p, Cell(kpi_text(t, k), True)) for p, k in lat.percentiles.items()]
+        rows.append((t("l.latency_max"), Cell(kpi_text(t, lat.maximum), True)))
+        if self.analysis.baseline is not None:
+            rows.append((t("l.baseline"), Cell(kpi_text(t, self.analysis.baseline), True)))
+        tables = [Table.of([t("l.percentile"), f"{t('l.upper_bound')} ({t('l.ci95')})"], rows)]
+        if lat.probe:
+            tables.append(Table.of([t("l.percentile"), t("l.probe")],
+                                   [(p, Cell(kpi_text(t, k), True)) for p, k in lat.probe.items()]))
+        return Section(t("h.latency"), (t("n.latency_bound"),), tuple(tables))
+
+    def latency_plot(self) -> Chart:
+        fig = plots.latency_hourly(self.analysis.latency, self.campaign.thresholds, self.t)
+        return Chart(fig, self.t("p.latency_hourly"))
+
+    def capacity(self) -> Section:
+        t, cap = self.t, self.analysis.capacity
+        if cap is None:
+            return Section(t("h.capacity"), (t("n.capacity_none"),))
+        rows = [(f"{n + 1}", f"{t.dt(s.analysed_from)} → {t.dt(s.analysed_to)}",
+                 Cell(kpi_text(t, s.offered), True), Cell(kpi_text(t, s.replicated), True),
+                 Cell(t.ratio(s.ratio), True), Cell(t.sig(s.lag_growth_records), True),
+                 Cell(t.sig(s.latency_p99_ms, "ms"), True), t.yesno(s.sustained),
+                 "; ".join(s.reasons))
+                for n, s in enumerate(cap.steps)]
+        text = (t("n.capacity", max=t.num(cap.max_tested.value), rec=t.num(cap.recommended.value),
+                  ratio=t.ratio(cap.ratio, 0))
+                if cap.max_tested.known else t("n.capacity_none"))
+        summary = Table.of([t("l.metric"), t("l.measured")], [
+            (t("l.max_tested"), Cell(kpi_text(t, cap.max_tested), True)),
+            (t("l.recommended"), Cell(kpi_text(t, cap.recommended), True)),
+            (t("l.ceiling"), Cell(kpi_text(t, cap.ceiling), True))])
+        steps = Table.of([t("l.step_n"), t("l.window"), t("l.offered"), t("l.replicated"),
+                          t("l.ratio"), t("l.lag_growth"), t("l.latency_p99"), t("l.sustained"),
+                          t("l.reason")], rows)
+        return Section(t("h.capacity"), (text,), (summary, steps))
+
+    def capacity_plot(self) -> Chart | Section:
+        cap = self.analysis.capacity
+        if cap is None:
+            return Section(self.t("h.capacity"), (self.t("n.capacity_none"),))
+        return Chart(plots.capacity_curve(cap, self.t), self.t("p.capacity"))
+
+    def stability(self) -> Section:
+        t, st = self.t, self.analysis.stability
+        if st is None:
+            return Section(t("h.stability"), (t("l.not_measured"),))
+        if st.stable:
+            text = t("n.stable")
+        elif st.stable is False:
+            text = t("n.unstable", problems="; ".join(st.problems))
+        else:
+            text = t("n.stability_unknown", problems="; ".join(st.problems))
+        kpis = Table.of([t("l.metric"), t("l.measured")], [
+            (t("l.delivery"), Cell(t.ratio(st.delivery_ratio.value, 2) if st.delivery_ratio.known
+                                   else t("l.not_measured"), True)),
+            (t("l.cv"), Cell(t.ratio(st.throughput_cv.value, 1) if st.throughput_cv.known
+                             else t("l.not_measured"), True)),
+            (t("l.lag_max"), Cell(kpi_text(t, st.lag_max), True)),
+            (t("l.downtime"), Cell(t.duration(st.down_s), True)),
+            (t("l.unknown"), Cell(t.duration(st.unknown_s), True))])
+        trends = Table.of([t("l.metric"), t("l.trend"), t("l.change"), t("l.p_value"), t("l.upward")],
+                          [(tr.metric, Cell(t.sig(tr.slope_per_hour, _unit(t, tr.unit)), True),
+                            Cell(t.sig(tr.change_over_phase, _unit(t, tr.unit)), True),
+                            Cell(t.num(tr.p_value, 3) if tr.p_value is not None else "—", True),
+                            t.yesno(tr.upward)) for tr in st.trends])
+        return Section(t("h.stability"), (text,), (kpis, trends))
+
+    def heap_plot(self) -> Chart:
+        return Chart(plots.worker_heap(self.data, self.analysis, self.t), self.t("p.heap"))
+
+    def events(self) -> Section:
+        t, a = self.t, self.analysis
+        if not a.event_loss:
+            return Section(t("h.events"), (t("n.no_events"),))
+        by_incident = {(i.event.kind, i.event.start): i for i in a.incidents if i.event}
+        by_rebalance = {(r.kind, r.start): r for r in a.rebalances if r.trigger == "event"}
+        by_burst = {b.start: b for b in a.bursts}
+        rows = []
+        for n, (ev, loss) in enumerate(a.event_loss):
+            inc = by_incident.get((ev.kind, ev.start))
+            reb = by_rebalance.get((ev.kind, ev.start))
+            burst = by_burst.get(ev.start) if ev.kind == "burst" else None
+            rows.append((f"{n + 1}", t.event(ev.kind), ev.target or "—", t.dt(ev.start, seconds=True),
+                         Cell(t.duration(inc.duration_s) if inc else "—", True),
+                         Cell(t.duration(inc.restored_after_s) if inc else "—", True),
+                         Cell(kpi_text(t, reb.span) if reb else "—", True),
+                         Cell(kpi_text(t, burst.recovery) if burst else "—", True),
+                         Cell(kpi_text(t, loss.lost), True)))
+        events = Table.of(["#", t("l.kind"), t("l.target"), t("l.start"), t("l.downtime"),
+                           t("l.restored"), t("l.rebalance"), t("l.burst_recovery"), t("l.lost")],
+                          rows)
+        rt = restore_times(recovery_incidents(a.incidents))
+        restore = Table.of([t("l.metric"), t("l.measured")], [
+            (t("l.mttr"), Cell(kpi_text(t, rt.mttr), True)),
+            (t("l.rto"), Cell(kpi_text(t, rt.rto), True)),
+            (t("l.rpo_s"), Cell(kpi_text(t, rt.rpo_seconds), True)),
+            (t("l.rpo"), Cell(kpi_text(t, rt.rpo_records), True))])
+        return Section(t("h.events"), (), (events, restore))
+
+    def errors(self) -> Section:
+        t, a = self.t, self.analysis
+        if not a.errors:
+            return Section(t("h.errors"), (t("n.no_events"),))
+        rows = [(e.event.target or t.event(e.event.kind), t.dt(e.event.start, seconds=True),
+                 t.yesno(e.task_failed), Cell(kpi_text(t, e.errors_counted), True),
+                 t.yesno(e.recovered), Cell(kpi_text(t, e.recovery), True),
+                 t.yesno(e.needs_restart), Cell(kpi_text(t, e.lost), True))
+                for e in a.errors]
+        return Section(t("h.errors"), (), (Table.of(
+            [t("l.event"), t("l.start"), t("l.task_failed"), t("l.errors_counted"),
+             t("l.recovered"), t("l.recovery"), t("l.needs_restart"), t("l.lost")], rows),))
+
+    def save(self) -> Section:
+        """Write ``results.json`` (the phase's analysis and verdicts) into the output directory."""
+        path = write_results(self.results, self.output_dir)
+        return Section(self.t("h.saved"), (self.t("n.saved", path=str(path)),), level=3)
+
+    def to_dict(self) -> dict:
+        return self.results.to_dict()
+
+
+def open_phase(campaign: str | os.PathLike | Campaign | None = None, phase: str = "smoke", *,
+               output_dir: str | os.PathLike | None = None, lang: str | None = None) -> PhaseReport:
+    """Validate the parameters, read the phase from the campaign's source and analyse it."""
+    camp = resolve_campaign(campaign)
+    defined = [n for n, _ in camp.phases.items()]
+    if phase not in defined:
+        raise ParameterError(str(campaign or DEMO_CAMPAIGN),
+                             [("phase", f"{phase!r} is not a phase of this campaign "
+                                        f"(phases: {', '.join(defined)})")])
+    language = lang or camp.campaign.language
+    try:
+        t = texts(language, camp.campaign.tz)
+    except ValueError as exc:
+        raise ParameterError("lang", [("lang", str(exc))]) from None
+    with open_source(camp) as source:
+        data = fetch_phase(camp, source, phase)
+        rules = rules_or_none(source)
+        origin = source.origin
+    analysis = analyse_phase(camp, data)
+    results = phase_results(camp, analysis, origin, rules, datetime.now(timezone.utc))
+    return PhaseReport(camp, data, analysis, results, t, results_dir(output_dir, phase))
+
+
+__all__ = ["Chart", "DEMO_CAMPAIGN", "NOTEBOOKS", "PhaseReport", "Section", "Table",
+           "evidence_text", "kpi_text", "open_phase", "resolve_campaign", "verdict_table"]

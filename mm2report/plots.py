@@ -1,0 +1,230 @@
+"""Figures of the phase notebooks: one style, titles, units, the campaign's time zone,
+thresholds drawn and injected events annotated.
+
+Every function takes analysis results (and, for raw series, a phase's frames) and returns a
+:class:`matplotlib.figure.Figure` built without pyplot, so nothing is drawn twice in a notebook
+and nothing depends on a global figure state. Colours are the Okabe–Ito palette (readable by
+colour-blind readers and in greyscale print, where line styles also differ).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from .analyses.core import window
+from .analyses.state import State
+
+if TYPE_CHECKING:
+    from .analyses.data import PhaseData
+    from .analyses.latency import LatencyStats
+    from .analyses.throughput import Capacity
+    from .evaluate import PhaseAnalysis
+    from .i18n import Texts
+    from .params import Thresholds
+
+# Okabe–Ito
+BLUE, ORANGE, GREEN, RED, GREY, PURPLE, SKY = ("#0072B2", "#E69F00", "#009E73", "#D55E00",
+                                             "#999999", "#CC79A7", "#56B4E9")
+STATE_COLOURS = {State.UP.value: "#CDEBDD", State.DEGRADED.value: "#F7DDA4",
+                 State.DOWN.value: "#F2B8A0", State.UNKNOWN.value: "#D9D9D9"}
+STYLE = {
+    "figure.dpi": 110, "savefig.dpi": 150, "figure.facecolor": "white",
+    "font.size": 9.5, "axes.titlesize": 11, "axes.titleweight": "bold", "axes.labelsize": 9.5,
+    "axes.grid": True, "grid.color": "#E5E5E5", "grid.linewidth": 0.6,
+    "axes.spines.top": False, "axes.spines.right": False, "axes.edgecolor": "#555555",
+    "legend.fontsize": 8.5, "legend.frameon": False, "lines.linewidth": 1.3,
+    "axes.prop_cycle": matplotlib.cycler(color=[BLUE, ORANGE, GREEN, RED, PURPLE, SKY]),
+}
+WIDTH = 10.0  # inches: fits an A4 page's text width when printed at 150 dpi
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    with matplotlib.rc_context(STYLE):
+        yield
+
+
+def _time_axis(ax, t: "Texts", start: datetime, end: datetime) -> None:
+    span_h = (pd.Timestamp(end) - pd.Timestamp(start)).total_seconds() / 3600
+    fmt = "%H:%M" if span_h <= 20 else "%d/%m %H:%M"
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz=t.tz))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=t.tz, maxticks=10))
+    ax.set_xlim(pd.Timestamp(start), pd.Timestamp(end))
+
+
+def _thousands(t: "Texts"):
+    return FuncFormatter(lambda v, _pos: t.num(v))
+
+
+def _events(axes, phase: "PhaseAnalysis", t: "Texts", shade: bool = True) -> None:
+    """Mark each injected event on every axis (its span shaded) and name it above the top one."""
+    events = sorted((ev for ev, _ in phase.event_loss), key=lambda e: pd.Timestamp(e.start))
+    top = axes[0]
+    for n, ev in enumerate(events):
+        start = pd.Timestamp(ev.start)
+        for ax in axes:
+            ax.axvline(start, color=PURPLE, lw=0.9, ls="--", zorder=1)
+            if shade and ev.end is not None and ax is not top:
+                ax.axvspan(start, pd.Timestamp(ev.end), color=PURPLE, alpha=0.08, lw=0)
+        top.annotate(f"{n + 1}. {t.event(ev.kind)}", (start, 1.0),
+                     xycoords=("data", "axes fraction"), xytext=(2, 2 + 9 * (n % 2)),
+                     textcoords="offset points", fontsize=7.5, color=PURPLE)
+
+
+def _state_band(ax, frame: pd.DataFrame, step: int, t: "Texts") -> None:
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.set_ylabel(t("p.state"), rotation=0, ha="right", va="center")
+    if frame.empty:
+        return
+    states = frame["state"].to_numpy()
+    idx = frame.index
+    change = np.flatnonzero(np.r_[True, states[1:] != states[:-1], True])
+    for a, b in zip(change[:-1], change[1:]):
+        left = idx[a] - pd.Timedelta(seconds=step)  # a reading at T covers (T - step, T]
+        ax.axvspan(left, idx[b - 1], color=STATE_COLOURS.get(states[a], "white"), lw=0)
+    handles = [matplotlib.patches.Patch(color=c, label=t(f"s.{s}"))
+               for s, c in STATE_COLOURS.items()]
+    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7.5)
+
+
+def phase_overview(phase: "PhaseAnalysis", thresholds: "Thresholds", t: "Texts") -> Figure:
+    """Service state, throughput, latency and lag over the phase, events annotated."""
+    frame = phase.timeline.frame
+    with style():
+        fig = Figure(figsize=(WIDTH, 7.6), layout="constrained")
+        gs = fig.add_gridspec(4, 1, height_ratios=[0.45, 2, 2, 2])
+        band = fig.add_subplot(gs[0])
+        rate = fig.add_subplot(gs[1], sharex=band)
+        lat = fig.add_subplot(gs[2], sharex=band)
+        lag = fig.add_subplot(gs[3], sharex=band)
+        fig.suptitle(f"{t(f'phase.{phase.name}')} — {t('h.overview')}", fontweight="bold")
+        _state_band(band, frame, phase.timeline.step, t)
+        if not frame.empty:
+            rate.plot(frame.index, frame["offered_rate"], color=GREY, lw=2.2, alpha=0.8,
+                      label=t("l.offered"))
+            rate.plot(frame.index, frame["replicated_rate"], color=BLUE, label=t("l.replicated"))
+            lat.plot(frame.index, frame["latency_max_ms"], color=ORANGE, label=t("p.latency_max"))
+            lag.plot(frame.index, frame["lag_records"], color=GREEN, label=t("p.lag_series"))
+        rate.set_ylabel(t("p.rate"))
+        rate.yaxis.set_major_formatter(_thousands(t))
+        rate.set_ylim(bottom=0)
+        lat.set_ylabel(t("p.latency"))
+        slo = thresholds.latency_p99_slo_ms
+        lat.axhline(slo, color=RED, ls="--", lw=1, label=t("p.slo", value=t.num(slo)))
+        lat.axhline(thresholds.sla_latency_ms, color=RED, ls=":", lw=1,
+                    label=t("p.sla_latency", value=t.num(thresholds.sla_latency_ms)))
+        top = np.nanmax(frame["latency_max_ms"].to_numpy()) if frame["latency_max_ms"].notna().any() else 0
+        if top > 20 * slo:
+            lat.set_yscale("log")
+        lat.yaxis.set_major_formatter(_thousands(t))
+        lag.set_ylabel(t("p.lag"))
+        lag.axhline(thresholds.lag_records, color=RED, ls="--", lw=1,
+                    label=t("p.lag_threshold", value=t.num(thresholds.lag_records)))
+        lag.yaxis.set_major_formatter(_thousands(t))
+        lag.set_ylim(bottom=0)
+        for ax in (rate, lat, lag):
+            ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+        for ax in (band, rate, lat):
+            ax.tick_params(labelbottom=False)
+        _events([band, rate, lat, lag], phase, t)
+        _time_axis(lag, t, phase.start, phase.end)
+        lag.set_xlabel(t("p.time", tz=t.tz_name))
+    return fig
+
+
+def capacity_curve(cap: "Capacity", t: "Texts") -> Figure:
+    """Replicated against offered rate per step, with the maximum tested and recommended lines."""
+    with style():
+        fig = Figure(figsize=(WIDTH, 4.6), layout="constrained")
+        ax = fig.add_subplot()
+        ax.set_title(t("p.capacity"))
+        offered = [s.offered.value for s in cap.steps]
+        replicated = [s.replicated.value for s in cap.steps]
+        known = [(o, r, s) for o, r, s in zip(offered, replicated, cap.steps)
+                 if o is not None and r is not None]
+        top = max([o for o, _, _ in known] + [r for _, r, _ in known] + [1.0])
+        ax.plot([0, top * 1.05], [0, top * 1.05], color=GREY, ls=":", label=t("p.identity"))
+        for i, (o, r, s) in enumerate(known):
+            colour = GREEN if s.sustained else (RED if s.sustained is False else GREY)
+            ax.scatter([o], [r], s=46, color=colour, zorder=3)
+            ax.annotate(f"{t('l.step_n')} {i + 1}", (o, r), xytext=(5, -12),
+                        textcoords="offset points", fontsize=8)
+        ax.plot([o for o, _, _ in known], [r for _, r, _ in known], color=BLUE, lw=1)
+        if cap.max_tested.known:
+            ax.axhline(cap.max_tested.value, color=BLUE, ls="--", lw=1,
+                       label=t("p.max_tested", value=t.num(cap.max_tested.value)))
+        if cap.recommended.known:
+            ax.axhline(cap.recommended.value, color=GREEN, ls="--", lw=1.2,
+                       label=t("p.recommended", value=t.num(cap.recommended.value)))
+        unit = t("p.rate").split("(")[-1]
+        ax.set_xlabel(f"{t('l.offered')} ({unit}")
+        ax.set_ylabel(f"{t('l.replicated')} ({unit}")
+        ax.xaxis.set_major_formatter(_thousands(t))
+        ax.yaxis.set_major_formatter(_thousands(t))
+        ax.set_xlim(0, top * 1.08)
+        ax.set_ylim(0, top * 1.08)
+        ax.legend(loc="upper left")
+    return fig
+
+
+def latency_hourly(latency: "LatencyStats", thresholds: "Thresholds", t: "Texts") -> Figure:
+    """Hourly p50 and p99 of the per-scrape maxima against the SLO."""
+    frame = latency.over_time
+    with style():
+        fig = Figure(figsize=(WIDTH, 3.6), layout="constrained")
+        ax = fig.add_subplot()
+        ax.set_title(t("p.latency_hourly"))
+        if not frame.empty:
+            ax.step(frame.index, frame["p99_ms"], where="post", color=RED, label="p99")
+            ax.step(frame.index, frame["p50_ms"], where="post", color=BLUE, label="p50")
+        slo = thresholds.latency_p99_slo_ms
+        ax.axhline(slo, color=RED, ls="--", lw=1, label=t("p.slo", value=t.num(slo)))
+        if not frame.empty and frame["p99_ms"].max() > 20 * slo:
+            ax.set_yscale("log")
+        ax.set_ylabel(t("p.latency"))
+        ax.yaxis.set_major_formatter(_thousands(t))
+        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+        _time_axis(ax, t, latency.start, latency.end)
+        ax.set_xlabel(t("p.time", tz=t.tz_name))
+    return fig
+
+
+def worker_heap(data: "PhaseData", phase: "PhaseAnalysis", t: "Texts") -> Figure:
+    """JVM heap used per worker (MB), the stability analysis' leak input."""
+    result = data.get("jvm_heap_used")
+    with style():
+        fig = Figure(figsize=(WIDTH, 3.6), layout="constrained")
+        ax = fig.add_subplot()
+        ax.set_title(t("p.heap"))
+        if result is not None and result.frame.shape[1]:
+            for col in result.frame.columns:
+                s = window(result.frame[col].astype("float64"), phase.start, phase.end)
+                label = _label(col, result.frame.columns.names)
+                ax.plot(s.index, s / 1e6, lw=1, label=label)
+            ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+        ax.set_ylabel(t("p.heap"))
+        ax.yaxis.set_major_formatter(_thousands(t))
+        _events([ax], phase, t, shade=False)
+        _time_axis(ax, t, phase.start, phase.end)
+        ax.set_xlabel(t("p.time", tz=t.tz_name))
+    return fig
+
+
+def _label(col, names: Iterable[str | None]) -> str:
+    values = col if isinstance(col, tuple) else (col,)
+    pairs = dict(zip(names, values))
+    return str(pairs.get("instance") or pairs.get("pod") or pairs.get("kubernetes_pod_name")
+               or ", ".join(str(v) for v in values))
+
+
+__all__ = ["STYLE", "capacity_curve", "latency_hourly", "phase_overview", "style", "worker_heap"]

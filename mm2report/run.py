@@ -1,0 +1,403 @@
+"""``mm2report run``: execute the phase notebooks into a new run directory.
+
+A run is ``outputs/<campaign>/<run-id>/`` (``run-id`` is the UTC start time, so runs sort by
+date), holding per phase ``<NN-phase>/<NN-phase>.ipynb`` (executed), ``<NN-phase>.html`` (no code,
+offline) and ``results.json``, plus ``run.json`` (what ran, how long, the decision). It is built in
+a hidden ``.partial-…`` directory next to it and renamed when complete, so a run directory is
+never half-written and an earlier run is never touched. A run in which a notebook failed keeps
+everything for diagnosis under ``<run-id>-failed``.
+
+Speed: papermill starts a kernel per notebook, and each kernel spends seconds importing pandas,
+matplotlib and scipy. Here ``jobs`` worker processes each start one kernel, let it import the
+library while they import papermill and nbconvert themselves, and execute their share of the
+notebooks through papermill on that kernel, clearing its namespace between notebooks. The
+notebooks hold no state but their parameters, which papermill injects anew each time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import __version__
+from .errors import ParameterError
+from .notebook import NOTEBOOKS, ROOT
+
+NOTEBOOK_DIR = ROOT / "notebooks"
+OUTPUTS = ROOT / "outputs"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATE = "mm2report-offline"
+RUN_ID = re.compile(r"^\d{8}T\d{6}Z(-\d+)?$")
+RUN_KIND = "mm2report.run"
+
+# Cleared between two notebooks on the same kernel; imported modules stay (that is the point).
+_RESET = "%reset -f\nimport matplotlib\nmatplotlib.pyplot.close('all') if 'matplotlib.pyplot' in __import__('sys').modules else None"
+_WARM = "import mm2report.notebook"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # notebook stem, e.g. "03-latency"
+    notebook: str  # source .ipynb
+    directory: str  # where the executed notebook, its HTML and results.json go
+    parameters: dict  # papermill parameters: paths and names only, never a credential
+    title: str = ""
+
+
+@dataclass
+class Outcome:
+    name: str
+    ok: bool
+    seconds: float
+    error: str = ""  # "cell N: Error: message" when the notebook failed
+    files: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# Worker processes: one kernel each
+# --------------------------------------------------------------------------------------------
+
+
+def _strip_css_comments(html: str) -> str:
+    """The lab theme's CSS comments cite web pages; drop them so the file holds no URL."""
+    return re.sub(r"(<style[^>]*>)(.*?)(</style>)",
+                  lambda m: m.group(1) + re.sub(r"/\*.*?\*/", "", m.group(2), flags=re.S) + m.group(3),
+                  html, flags=re.S)
+
+
+def export_html(nb, title: str) -> str:
+    """The executed notebook as self-contained HTML without code, fetching nothing."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=True, exclude_markdown=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return _strip_css_comments(body)
+
+
+class _Kernel:
+    """One python3 kernel kept for several notebooks.
+
+    Clients are short-lived: a client left open between notebooks would queue every message
+    the kernel broadcasts while papermill runs the next one."""
+
+    def __init__(self, cwd: str):
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        self._run = run_sync
+        self.cwd = cwd
+        self.km = AsyncKernelManager(kernel_name="python3")
+        # the kernel's own stderr only says "running over TCP without encryption"
+        run_sync(self.km.start_kernel)(cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._warm = self.km.client()  # import the library while the worker imports papermill
+        self._warm.start_channels()
+        self._warm.execute(_WARM, silent=True, store_history=False)
+
+    def alive(self) -> bool:
+        return bool(self._run(self.km.is_alive)())
+
+    def run(self, code: str) -> None:
+        """Execute ``code`` and wait for it (the warm-up import included)."""
+        kc, self._warm = self._warm, None
+        if kc is None:
+            kc = self.km.client()
+            kc.start_channels()
+        try:
+            self._run(kc.wait_for_ready)(timeout=120)
+            self._run(kc.execute_interactive)(code, silent=True, store_history=False, timeout=300)
+        finally:
+            kc.stop_channels()
+
+    def restart(self) -> None:
+        self.close()
+        self.__init__(self.cwd)
+
+    def close(self) -> None:
+        if self._warm is not None:
+            self._warm.stop_channels()
+            self._warm = None
+        if self._run(self.km.is_alive)():
+            self._run(self.km.shutdown_kernel)(now=True)
+
+
+def _engine():
+    """papermill's nbclient engine on a kernel it does not own, closing its client afterwards
+    (nbclient leaves the client of a kernel it did not start open)."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class SharedKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None,
+                                     **kwargs):
+            client = PapermillNotebookClient(
+                nb_man, km=kwargs["km"], kernel_name=kernel_name, timeout=execution_timeout,
+                startup_timeout=start_timeout, log_output=log_output, stdout_file=stdout_file,
+                stderr_file=stderr_file)
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register(ENGINE, SharedKernelEngine)
+
+
+ENGINE = "mm2report-shared-kernel"
+
+
+def _execute(job: Job, kernel: _Kernel) -> Outcome:
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    started = time.monotonic()
+    out_dir = Path(job.directory)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out_nb = out_dir / f"{job.name}.ipynb"
+    try:
+        if not kernel.alive():
+            kernel.restart()
+        kernel.run(_RESET)
+        papermill.execute_notebook(job.notebook, str(out_nb), parameters=job.parameters,
+                                   km=kernel.km, kernel_name="python3", engine_name=ENGINE,
+                                   progress_bar=False,
+                                   request_save_on_cell_execute=False, log_output=False)
+    except PapermillExecutionError as exc:
+        source = exc.source.strip().splitlines()[-1] if exc.source.strip() else ""
+        return Outcome(job.name, False, time.monotonic() - started,
+                       f"cell {exc.exec_count} ({source}): {exc.ename}: {exc.evalue}",
+                       [out_nb.name] if out_nb.exists() else [])
+    except Exception as exc:  # kernel death, unreadable notebook…: still a notebook failure
+        return Outcome(job.name, False, time.monotonic() - started,
+                       f"{type(exc).__name__}: {exc}", [out_nb.name] if out_nb.exists() else [])
+    html = export_html(nbformat.read(out_nb, as_version=4), job.title or job.name)
+    (out_dir / f"{job.name}.html").write_text(html, encoding="utf-8")
+    return Outcome(job.name, True, time.monotonic() - started,
+                   files=sorted(p.name for p in out_dir.iterdir()))
+
+
+def _worker(jobs, results, parent: int, cwd: str) -> None:
+    """Take jobs until the queue is empty or the parent is gone; always stop the kernel."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
+    kernel = None
+    try:
+        kernel = _Kernel(cwd)
+        import nbconvert  # noqa: F401  (imported while the kernel imports the library)
+        _engine()
+        while os.getppid() == parent:
+            try:
+                job = jobs.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if job is None:
+                break
+            results.put(_execute(job, kernel))
+    except Exception:
+        results.put(Outcome("", False, 0.0, traceback.format_exc(limit=3)))
+    finally:
+        if kernel is not None:
+            kernel.close()
+
+
+def execute(jobs: Sequence[Job], workers: int = 2, cwd: str | None = None,
+            progress: Callable[[Outcome, int, int], None] | None = None) -> list[Outcome]:
+    """Run ``jobs`` on ``workers`` kernels; outcomes in the order of ``jobs``."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    todo, done = ctx.Queue(), ctx.Queue()
+    for job in jobs:
+        todo.put(job)
+    n = max(1, min(workers, len(jobs)))
+    for _ in range(n):
+        todo.put(None)
+    procs = [ctx.Process(target=_worker, args=(todo, done, os.getpid(), cwd or os.getcwd()),
+                         daemon=True) for _ in range(n)]
+    for p in procs:
+        p.start()
+    outcomes: dict[str, Outcome] = {}
+    try:
+        while len(outcomes) < len(jobs):
+            try:
+                o = done.get(timeout=1.0)
+            except queue.Empty:
+                if not any(p.is_alive() for p in procs):
+                    break
+                continue
+            if not o.name:  # a worker could not start its kernel
+                raise RuntimeError(f"a notebook worker failed to start:\n{o.error}")
+            outcomes[o.name] = o
+            if progress:
+                progress(o, len(outcomes), len(jobs))
+    finally:
+        for p in procs:
+            if p.is_alive() and len(outcomes) < len(jobs):
+                p.terminate()
+        for p in procs:
+            p.join(timeout=30)
+            if p.is_alive():
+                p.kill()
+    return [outcomes.get(j.name) or Outcome(j.name, False, 0.0, "not executed (worker stopped)")
+            for j in jobs]
+
+
+# --------------------------------------------------------------------------------------------
+# Run directories
+# --------------------------------------------------------------------------------------------
+
+
+def new_run_id(parent: Path, now: datetime | None = None) -> str:
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    taken = {p.name.removesuffix("-failed") for p in parent.iterdir()} if parent.exists() else set()
+    run_id, n = stamp, 1
+    while run_id in taken:
+        n += 1
+        run_id = f"{stamp}-{n}"
+    return run_id
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_partials(parent: Path) -> None:
+    """Partial directories of runs whose process is gone (killed) are removed."""
+    if not parent.exists():
+        return
+    for p in parent.glob(".partial-*"):
+        m = re.search(r"-(\d+)$", p.name)
+        if m and not _pid_alive(int(m.group(1))):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def list_runs(parent: Path) -> list[Path]:
+    """Complete runs, oldest first (failed ones excluded)."""
+    if not parent.exists():
+        return []
+    return sorted(p for p in parent.iterdir() if p.is_dir() and RUN_ID.match(p.name))
+
+
+class Staging:
+    """A hidden directory renamed into place when the run completes, removed otherwise."""
+
+    def __init__(self, parent: Path, run_id: str):
+        self.parent, self.run_id = parent, run_id
+        parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_partials(parent)
+        self.path = parent / f".partial-{run_id}-{os.getpid()}"
+        self.path.mkdir()
+
+    def commit(self, failed: bool = False) -> Path:
+        final = self.parent / (f"{self.run_id}-failed" if failed else self.run_id)
+        if final.exists():  # never overwrite; new_run_id makes this a race only
+            raise FileExistsError(final)
+        os.rename(self.path, final)
+        return final
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+# mm2report run
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunReport:
+    path: Path
+    ok: bool
+    outcomes: list[Outcome]
+    decision: str = ""
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None, *, jobs: int = 2,
+                 outputs: str | os.PathLike | None = None, lang: str | None = None,
+                 progress: Callable[[Outcome, int, int], None] | None = None) -> RunReport:
+    """Execute the phase notebooks of the campaign in ``params`` into a new run directory."""
+    from .params import load_campaign
+    from .results import combine_run, params_digest, read_results, RESULTS_FILE
+
+    params = Path(params).resolve()
+    campaign = load_campaign(params)
+    defined = [n for n, _ in campaign.phases.items()]
+    chosen = list(dict.fromkeys(phases)) if phases else defined
+    unknown = [p for p in chosen if p not in defined]
+    if unknown:
+        raise ParameterError(str(params), [("--phase", f"{', '.join(unknown)} not in this campaign "
+                                                       f"(phases: {', '.join(defined)})")])
+    if lang is not None and lang not in ("fr", "en"):
+        raise ParameterError(str(params), [("--lang", f"{lang!r}: expected fr or en")])
+    if jobs < 1:
+        raise ParameterError(str(params), [("--jobs", "must be at least 1")])
+    missing = [NOTEBOOKS[p] for p in chosen if not (NOTEBOOK_DIR / f"{NOTEBOOKS[p]}.ipynb").exists()]
+    if missing:
+        raise ParameterError(str(NOTEBOOK_DIR), [("notebooks", f"missing: {', '.join(missing)}")])
+
+    parent = Path(outputs or OUTPUTS).resolve() / campaign.campaign.name
+    started = datetime.now(timezone.utc)
+    run_id = new_run_id(parent, started)
+    staging = Staging(parent, run_id)
+    try:
+        todo = [Job(NOTEBOOKS[p], str(NOTEBOOK_DIR / f"{NOTEBOOKS[p]}.ipynb"),
+                    str(staging.path / NOTEBOOKS[p]),
+                    {"campaign": str(params), "phase": p,
+                     "output_dir": str(staging.path / NOTEBOOKS[p]), "lang": lang},
+                    f"{NOTEBOOKS[p]} — {campaign.campaign.name}")
+                for p in chosen]
+        outcomes = execute(todo, jobs, progress=progress)
+        ok = all(o.ok for o in outcomes)
+        decision = ""
+        if ok:
+            # the results files must exist and combine; this also proves they read back
+            read = [read_results(staging.path / j.name / RESULTS_FILE) for j in todo]
+            analysis = combine_run(campaign, read)
+            d = analysis.decision
+            decision = ("GO" if d.go else "NO-GO") + f" ({d.reason})"
+            if set(chosen) != set(defined):
+                decision += f"; phases not in this run: {', '.join(sorted(set(defined) - set(chosen)))}"
+        # relative paths only: a run directory can be moved or archived as a whole
+        _write_json(staging.path / "run.json", {
+            "kind": RUN_KIND, "schema_version": 1, "tool_version": __version__, "run_id": run_id,
+            "campaign": campaign.campaign.name, "params_file": params.name,
+            "params_sha256": params_digest(campaign), "language": lang or campaign.campaign.language,
+            "started_at": started.isoformat(),
+            "finished_at": datetime.now(timezone.utc).isoformat(),
+            "status": "complete" if ok else "failed", "decision": decision,
+            "phases": [{"phase": p, **asdict(o)} for p, o in zip(chosen, outcomes)]})
+        path = staging.commit(failed=not ok)
+    except BaseException:
+        staging.discard()
+        raise
+    return RunReport(path, ok, outcomes, decision)
+
+
+__all__ = ["Job", "Outcome", "RunReport", "execute", "export_html", "list_runs", "new_run_id",
+           "run_campaign"]
