@@ -1,6 +1,7 @@
 """Command line: a thin shell over the library.
 
-Exit codes: 0 done; 1 a source or server failed; 2 bad input (parameters, snapshot, arguments).
+Exit codes: 0 done; 1 a source, server or notebook failed; 2 bad input (parameters, snapshot,
+arguments); 3 ``validate-change`` ran and the change does not validate.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 from . import __version__
 from .errors import Mm2ReportError, ParameterError, SnapshotError
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NOT_VALIDATED = 0, 1, 2, 3
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -121,6 +122,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_validate_change(args: argparse.Namespace) -> int:
+    from .run import run_change
+
+    report = run_change(args.params, args.at, args.window, outputs=args.outputs, lang=args.lang,
+                        progress=_progress_line)
+    if not report.ok:
+        print(f"error: validate-change notebook failed at {report.outcome.error}", file=sys.stderr)
+        print(f"partial output kept for diagnosis: {report.path}", file=sys.stderr)
+        return EXIT_FAILED
+    for line in report.reasons:
+        print(f"  {line}")
+    print(f"change {'VALIDATED' if report.validated else 'NOT VALIDATED'} ({report.overall}); "
+          f"report: {report.path}")
+    return EXIT_OK if report.validated else EXIT_NOT_VALIDATED
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate
 
@@ -197,6 +214,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outputs", default=None, help="outputs directory (default: ./outputs of the "
                                                    "mm2report checkout)")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("validate-change",
+                       help="H+15 min post-change validation (exit 0 validated, 3 not validated)")
+    p.add_argument("params")
+    p.add_argument("--at", required=True,
+                   help="when the change was applied, ISO 8601 with UTC offset")
+    p.add_argument("--window", default="15m", help="validation window after the change (15m)")
+    p.add_argument("--lang", choices=("fr", "en"), default=None)
+    p.add_argument("--outputs", default=None, help="outputs directory (default: ./outputs)")
+    p.set_defaults(func=_cmd_validate_change)
 
     p = sub.add_parser("simulate", help="simulate a campaign: OpenMetrics, ground truth, parameters")
     p.add_argument("scenario", help="scenario file (YAML)")

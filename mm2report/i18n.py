@@ -180,6 +180,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "c.8": ("Zéro message perdu sur tous les tests", "Zero message lost in all tests"),
     "c.9": ("Alertes configurées", "Alerts configured"),
     "c.10": ("Retour arrière testé", "Rollback tested"),
+    "c.connector": ("Connecteur RUNNING", "Connector RUNNING"),
+    "c.tasks": ("Tâches RUNNING", "Tasks RUNNING"),
+    "c.latency": ("Latence dans le SLO", "Latency within the SLO"),
+    "c.lag": ("Le retard diminue", "Lag decreasing"),
+    "c.errors": ("Pas de nouvelle erreur", "No new errors"),
+    "c.change": ("Changement validé", "Change validated"),
     "c.loss": ("Aucun message perdu dans la phase", "No record lost in the phase"),
     # event kinds
     "e.worker_add": ("ajout de worker", "worker added"),
@@ -200,6 +206,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "p.slo": ("SLO p99 {value} ms", "p99 SLO {value} ms"),
     "p.sla_latency": ("SLA latence {value} ms", "SLA latency {value} ms"),
     "p.lag_threshold": ("Seuil de retard {value}", "Lag threshold {value}"),
+    "p.running": ("en cours d'exécution", "running"),
     "p.lag_series": ("retard de réplication", "replication lag"),
     "p.latency_max": ("max par relevé", "max per scrape"),
     "p.latency_avg": ("moyenne par relevé", "mean per scrape"),
@@ -209,6 +216,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "p.identity": ("répliqué = offert", "replicated = offered"),
     "p.latency_hourly": ("Latence par heure (relevés max.)", "Hourly latency (per-scrape maxima)"),
     # narrative
+    "n.change": (
+        "Changement appliqué le {at} ; fenêtre de validation de {window} jusqu'au {until}. "
+        "État du connecteur et des tâches jugé sur la dernière minute, latence sur la seconde "
+        "moitié de la fenêtre, retard et erreurs sur toute la fenêtre.",
+        "Change applied at {at}; validation window of {window}, until {until}. Connector and "
+        "task state judged on the last minute, latency on the window's second half, lag and "
+        "errors on the whole window."),
+    "n.change_ok": ("Le changement est validé.", "The change is validated."),
+    "n.change_ko": ("Le changement n'est pas validé : {failed}.",
+                    "The change is not validated: {failed}."),
     "n.window": ("Phase du {start} au {end} ({tz}), soit {duration}.",
                  "Phase from {start} to {end} ({tz}), {duration}."),
     "n.accuracy": ("Toutes les durées sont exactes à un pas de mesure près ({step} s).",

@@ -21,7 +21,7 @@ import html
 import io
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
@@ -42,6 +42,8 @@ from .verdicts import Status, Verdict
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+    from .change import ChangeValidation
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CAMPAIGN = ROOT / "parameters" / "demo.yml"
@@ -444,6 +446,82 @@ class PhaseReport:
         return self.results.to_dict()
 
 
+@dataclass
+class ChangeReport:
+    campaign: Campaign
+    data: dict
+    result: "ChangeValidation"
+    t: Texts
+    output_dir: Path
+
+    def summary(self) -> Section:
+        t, r = self.t, self.result
+        text = t("n.change", at=t.dt(r.at), until=t.dt(r.until),
+                 window=t.duration((r.until - r.at).total_seconds()))
+        verdict = (t("n.change_ok") if r.validated else
+                   t("n.change_ko", failed=", ".join(t.criterion(c) for c in r.checks if not c.go)))
+        table = Table.of([t("l.overall"), t("l.source")],
+                         [(Cell(t.status(r.overall.status), status=r.overall.status), r.origin)])
+        return Section(f"{t('h.change')} — {self.campaign.campaign.name}", (text, verdict),
+                       (table,), level=1)
+
+    def checks(self) -> Section:
+        return Section(self.t("l.check"), (), (verdict_table(self.t, self.result.checks, "l.check"),))
+
+    def plot(self) -> Chart:
+        fig = plots.change_window(self.data, self.result, self.campaign.thresholds, self.t)
+        return Chart(fig, self.t("h.change"))
+
+    def save(self) -> Section:
+        """Write ``change.json`` (the checks with their evidence) into the output directory."""
+        import json
+
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        target = self.output_dir / CHANGE_FILE
+        tmp = self.output_dir / f".{CHANGE_FILE}.partial-{os.getpid()}"
+        tmp.write_text(json.dumps(self.result.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, target)
+        return Section(self.t("h.saved"), (self.t("n.saved", path=str(target)),), level=3)
+
+
+CHANGE_FILE = "change.json"
+
+
+def open_change(campaign: str | os.PathLike | Campaign | None = None, at: str | None = None,
+                window: str = "15m", *, output_dir: str | os.PathLike | None = None,
+                lang: str | None = None) -> ChangeReport:
+    """Validate a change applied at ``at`` (ISO 8601 with its UTC offset) over ``window``."""
+    from .change import fetch_change, validate_change
+    from .params import parse_duration, parse_utc
+
+    camp = resolve_campaign(campaign)
+    problems = []
+    moment = span = None
+    try:
+        moment = parse_utc(at)
+    except ValueError as exc:
+        problems.append(("at", str(exc)))
+    try:
+        span = parse_duration(window)
+        if span <= timedelta(0):
+            problems.append(("window", "must be a positive duration"))
+    except ValueError as exc:
+        problems.append(("window", str(exc)))
+    if problems:
+        raise ParameterError("validate-change", problems)
+    try:
+        t = texts(lang or camp.campaign.language, camp.campaign.tz)
+    except ValueError as exc:
+        raise ParameterError("lang", [("lang", str(exc))]) from None
+    until = moment + span
+    with open_source(camp) as source:
+        data = fetch_change(camp, source, moment, until)
+        origin = source.origin
+    result = validate_change(camp, data, moment, until, origin)
+    out = Path(output_dir) if output_dir not in (None, "") else Path.cwd() / "results" / "change"
+    return ChangeReport(camp, data, result, t, out)
+
+
 def open_phase(campaign: str | os.PathLike | Campaign | None = None, phase: str = "smoke", *,
                output_dir: str | os.PathLike | None = None, lang: str | None = None) -> PhaseReport:
     """Validate the parameters, read the phase from the campaign's source and analyse it."""
@@ -467,5 +545,5 @@ def open_phase(campaign: str | os.PathLike | Campaign | None = None, phase: str 
     return PhaseReport(camp, data, analysis, results, t, results_dir(output_dir, phase))
 
 
-__all__ = ["Chart", "DEMO_CAMPAIGN", "NOTEBOOKS", "PhaseReport", "Section", "Table",
-           "evidence_text", "kpi_text", "open_phase", "resolve_campaign", "verdict_table"]
+__all__ = ["CHANGE_FILE", "ChangeReport", "Chart", "DEMO_CAMPAIGN", "NOTEBOOKS", "PhaseReport", "Section", "Table",
+           "evidence_text", "kpi_text", "open_change", "open_phase", "resolve_campaign", "verdict_table"]

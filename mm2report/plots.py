@@ -220,6 +220,47 @@ def worker_heap(data: "PhaseData", phase: "PhaseAnalysis", t: "Texts") -> Figure
     return fig
 
 
+def change_window(data: dict, result, thresholds: "Thresholds", t: "Texts") -> Figure:
+    """Tasks, latency and lag around a change, the change and the judged spans marked."""
+    from .analyses.core import aggregate
+
+    start, end = result.at, result.until
+    with style():
+        fig = Figure(figsize=(WIDTH, 6.0), layout="constrained")
+        axes = fig.subplots(3, 1, sharex=True)
+        fig.suptitle(t("h.change"), fontweight="bold")
+        tasks, lat, lag = axes
+        for q, colour, label in (("tasks_total", GREY, t("l.tasks")),
+                                 ("tasks_running", BLUE, t("p.running"))):
+            s = window(aggregate(data.get(q)), start, end)
+            tasks.step(s.index, s, where="pre", color=colour, label=label)
+        tasks.set_ylabel(t("l.tasks"))
+        tasks.set_ylim(bottom=0)
+        s = window(aggregate(data.get("latency_max")), start, end)
+        lat.plot(s.index, s, color=ORANGE, label=t("p.latency_max"))
+        lat.axhline(thresholds.latency_p99_slo_ms, color=RED, ls="--", lw=1,
+                    label=t("p.slo", value=t.num(thresholds.latency_p99_slo_ms)))
+        lat.set_ylabel(t("p.latency"))
+        s = window(aggregate(data.get("consumer_lag")), start, end)
+        lag.plot(s.index, s, color=GREEN, label=t("p.lag_series"))
+        lag.axhline(thresholds.lag_records, color=RED, ls="--", lw=1,
+                    label=t("p.lag_threshold", value=t.num(thresholds.lag_records)))
+        lag.set_ylabel(t("p.lag"))
+        lag.set_ylim(bottom=0)
+        half = pd.Timestamp(start) + (pd.Timestamp(end) - pd.Timestamp(start)) / 2
+        for ax in axes:
+            ax.axvline(pd.Timestamp(start), color=PURPLE, ls="--", lw=1)
+            ax.yaxis.set_major_formatter(_thousands(t))
+            ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+        lat.axvspan(half, pd.Timestamp(end), color=SKY, alpha=0.10, lw=0)
+        tasks.annotate(t("l.change_at", ) + " " + t.dt(start), (pd.Timestamp(start), 1.0),
+                       xycoords=("data", "axes fraction"), xytext=(3, 3),
+                       textcoords="offset points", fontsize=8, color=PURPLE)
+        _time_axis(lag, t, start, end)
+        lag.set_xlabel(t("p.time", tz=t.tz_name))
+    return fig
+
+
 def _label(col, names: Iterable[str | None]) -> str:
     values = col if isinstance(col, tuple) else (col,)
     pairs = dict(zip(names, values))
@@ -227,4 +268,4 @@ def _label(col, names: Iterable[str | None]) -> str:
                or ", ".join(str(v) for v in values))
 
 
-__all__ = ["STYLE", "capacity_curve", "latency_hourly", "phase_overview", "style", "worker_heap"]
+__all__ = ["STYLE", "capacity_curve", "change_window", "latency_hourly", "phase_overview", "style", "worker_heap"]

@@ -197,6 +197,10 @@ def _worker(jobs, results, parent: int, cwd: str) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
     kernel = None
+    # jupyter_server (JupyterLab) installs rfc3987-syntax, which builds a grammar for ~1-3 s
+    # whenever jsonschema is imported; nbformat never validates IRIs, so this process skips it
+    # (jsonschema imports it optionally).
+    sys.modules.setdefault("rfc3987_syntax", None)
     try:
         kernel = _Kernel(cwd)
         import nbconvert  # noqa: F401  (imported while the kernel imports the library)
@@ -399,5 +403,66 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
     return RunReport(path, ok, outcomes, decision)
 
 
-__all__ = ["Job", "Outcome", "RunReport", "execute", "export_html", "list_runs", "new_run_id",
+@dataclass
+class ChangeRun:
+    path: Path
+    ok: bool  # the notebook executed
+    outcome: Outcome
+    validated: bool = False
+    overall: str = ""  # PASS / FAIL / INCONCLUSIVE
+    reasons: list[str] = field(default_factory=list)
+
+
+def run_change(params: str | os.PathLike, at: str, window: str = "15m", *,
+               outputs: str | os.PathLike | None = None, lang: str | None = None,
+               progress: Callable[[Outcome, int, int], None] | None = None) -> ChangeRun:
+    """Execute the validate-change notebook into ``outputs/<campaign>/validate-change/<run-id>/``."""
+    from datetime import timedelta
+
+    from .notebook import CHANGE_FILE
+    from .params import load_campaign, parse_duration, parse_utc
+
+    params = Path(params).resolve()
+    campaign = load_campaign(params)
+    problems = []
+    try:
+        parse_utc(at)
+    except ValueError as exc:
+        problems.append(("--at", str(exc)))
+    try:
+        if parse_duration(window) <= timedelta(0):
+            problems.append(("--window", "must be a positive duration"))
+    except ValueError as exc:
+        problems.append(("--window", str(exc)))
+    if lang is not None and lang not in ("fr", "en"):
+        problems.append(("--lang", f"{lang!r}: expected fr or en"))
+    notebook = NOTEBOOK_DIR / "validate-change.ipynb"
+    if not notebook.exists():
+        problems.append(("notebooks", f"missing: {notebook.name}"))
+    if problems:
+        raise ParameterError(str(params), problems)
+    parent = Path(outputs or OUTPUTS).resolve() / campaign.campaign.name / "validate-change"
+    started = datetime.now(timezone.utc)
+    run_id = new_run_id(parent, started)
+    staging = Staging(parent, run_id)
+    try:
+        job = Job("validate-change", str(notebook), str(staging.path),
+                  {"campaign": str(params), "at": at, "window": window,
+                   "output_dir": str(staging.path), "lang": lang},
+                  f"validate-change — {campaign.campaign.name}")
+        (outcome,) = execute([job], 1, progress=progress)
+        report = ChangeRun(staging.path, outcome.ok, outcome)
+        if outcome.ok:
+            data = json.loads((staging.path / CHANGE_FILE).read_text(encoding="utf-8"))
+            report.overall = data["overall"]["status"]
+            report.validated = report.overall == "PASS"
+            report.reasons = [f"{c['title']}: {c['status']} — {c['reason']}" for c in data["checks"]]
+        report.path = staging.commit(failed=not outcome.ok)
+    except BaseException:
+        staging.discard()
+        raise
+    return report
+
+
+__all__ = ["ChangeRun", "Job", "Outcome", "RunReport", "run_change", "execute", "export_html", "list_runs", "new_run_id",
            "run_campaign"]
