@@ -18,11 +18,13 @@ $(BIN)/.installed: pyproject.toml
 ## setup: create .venv and install mm2report with its test tools
 setup: $(BIN)/.installed
 
-## demo: set up, validate the demo campaign, replay its embedded snapshot and analyse it (no server needed)
+## demo: set up, validate the demo campaign, analyse its embedded snapshot, run its phase notebooks and validate a change (no server needed)
 demo: setup
 	$(BIN)/mm2report check parameters/demo.yml
 	$(BIN)/mm2report inspect parameters/demo.yml
 	$(BIN)/mm2report analyse parameters/demo.yml
+	$(BIN)/mm2report run parameters/demo.yml
+	$(BIN)/mm2report validate-change parameters/demo.yml --at 2026-11-17T17:55:00+01:00
 
 ## test: set up and run the whole test suite (integration tests need prometheus + victoria-metrics)
 test: setup
@@ -37,9 +39,14 @@ lab: setup
 bench: setup
 	$(BIN)/python benchmarks/fetch.py
 	$(BIN)/python benchmarks/analyse.py
+	$(BIN)/python benchmarks/run.py
+
+## notebooks: rebuild notebooks/*.ipynb from their jupytext sources notebooks/*.py (edit the .py)
+notebooks: setup
+	$(BIN)/jupytext --update --to ipynb notebooks/*.py
 
 ## demo-snapshot: regenerate parameters/snapshots/demo from a local Prometheus
 demo-snapshot: setup
 	$(BIN)/python tools/record_demo.py
 
-.PHONY: help setup demo test lab bench demo-snapshot
+.PHONY: help setup demo test lab bench notebooks demo-snapshot
