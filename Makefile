@@ -33,7 +33,7 @@ test: setup
 ## lab: install JupyterLab into .venv and start it (analysts)
 lab: setup
 	$(BIN)/pip install --quiet -e '.[lab]'
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## bench: run the benchmarks (prints ratios against a baseline measured in the same run)
 bench: setup
