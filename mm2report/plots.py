@@ -55,9 +55,9 @@ def style() -> Iterator[None]:
 
 def _time_axis(ax, t: "Texts", start: datetime, end: datetime) -> None:
     span_h = (pd.Timestamp(end) - pd.Timestamp(start)).total_seconds() / 3600
-    fmt = "%H:%M" if span_h <= 20 else "%d/%m %H:%M"
+    fmt = "%H:%M" if span_h <= 20 else "%d/%m\n%H:%M"
     ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz=t.tz))
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=t.tz, maxticks=10))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=t.tz, maxticks=10 if span_h <= 20 else 8))
     ax.set_xlim(pd.Timestamp(start), pd.Timestamp(end))
 
 
@@ -200,7 +200,8 @@ def latency_hourly(latency: "LatencyStats", thresholds: "Thresholds", t: "Texts"
 
 
 def worker_heap(data: "PhaseData", phase: "PhaseAnalysis", t: "Texts") -> Figure:
-    """JVM heap used per worker (MB), the stability analysis' leak input."""
+    """JVM heap used per worker (MB): the range of each 10 minutes shaded, and its floor (the
+    heap left after garbage collection, which the leak test follows) as a line."""
     result = data.get("jvm_heap_used")
     with style():
         fig = Figure(figsize=(WIDTH, 3.6), layout="constrained")
@@ -208,9 +209,11 @@ def worker_heap(data: "PhaseData", phase: "PhaseAnalysis", t: "Texts") -> Figure
         ax.set_title(t("p.heap"))
         if result is not None and result.frame.shape[1]:
             for col in result.frame.columns:
-                s = window(result.frame[col].astype("float64"), phase.start, phase.end)
+                s = window(result.frame[col].astype("float64"), phase.start, phase.end) / 1e6
                 label = _label(col, result.frame.columns.names)
-                ax.plot(s.index, s / 1e6, lw=1, label=label)
+                low, high = s.resample("10min").min(), s.resample("10min").max()
+                line, = ax.plot(low.index, low, lw=1.4, label=label)
+                ax.fill_between(low.index, low, high, color=line.get_color(), alpha=0.15, lw=0)
             ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
         ax.set_ylabel(t("p.heap"))
         ax.yaxis.set_major_formatter(_thousands(t))
