@@ -325,6 +325,8 @@ class Texts:
         """``95`` → "1 min 35 s"; hours above an hour."""
         if seconds is None or not math.isfinite(seconds):
             return "—"
+        if seconds < 0:  # e.g. an incident seen before its event was declared
+            return "-" + self.duration(-seconds)
         s = int(round(seconds))
         h, rem = divmod(s, 3600)
         m, sec = divmod(rem, 60)

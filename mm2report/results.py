@@ -160,9 +160,12 @@ def write_results(results: PhaseResults, directory: str | os.PathLike) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / RESULTS_FILE
     tmp = directory / f".{RESULTS_FILE}.partial-{os.getpid()}"
-    tmp.write_text(json.dumps(results.to_dict(), ensure_ascii=False, allow_nan=False) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        tmp.write_text(json.dumps(results.to_dict(), ensure_ascii=False, allow_nan=False) + "\n",
+                       encoding="utf-8")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
 
 
@@ -180,7 +183,7 @@ def read_results(path: str | os.PathLike) -> PhaseResults:
                                                             f"(this tool reads {SCHEMA_VERSION})")])
     try:
         return from_jsonable(PhaseResults, data)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise ParameterError(str(path), [("results.json", f"malformed: {exc!r}")]) from None
 
 
