@@ -227,6 +227,14 @@ def verdict_table(t: Texts, verdicts: Sequence[Verdict], first: str = "l.criteri
 # --------------------------------------------------------------------------------------------
 
 
+def _shown(path: Path) -> str:
+    """A written file as the reader finds it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def resolve_campaign(campaign: str | os.PathLike | Campaign | None) -> Campaign:
     """``None`` is the embedded demo campaign (so JupyterLab runs need no set-up)."""
     if isinstance(campaign, Campaign):
@@ -440,7 +448,7 @@ class PhaseReport:
     def save(self) -> Section:
         """Write ``results.json`` (the phase's analysis and verdicts) into the output directory."""
         path = write_results(self.results, self.output_dir)
-        return Section(self.t("h.saved"), (self.t("n.saved", path=str(path)),), level=3)
+        return Section(self.t("h.saved"), (self.t("n.saved", path=_shown(path)),), level=3)
 
     def to_dict(self) -> dict:
         return self.results.to_dict()
@@ -481,7 +489,7 @@ class ChangeReport:
         tmp = self.output_dir / f".{CHANGE_FILE}.partial-{os.getpid()}"
         tmp.write_text(json.dumps(self.result.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
         os.replace(tmp, target)
-        return Section(self.t("h.saved"), (self.t("n.saved", path=str(target)),), level=3)
+        return Section(self.t("h.saved"), (self.t("n.saved", path=_shown(target)),), level=3)
 
 
 CHANGE_FILE = "change.json"

@@ -42,8 +42,16 @@ TEMPLATE = "mm2report-offline"
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z(-\d+)?$")
 RUN_KIND = "mm2report.run"
 
-# Cleared between two notebooks on the same kernel; imported modules stay (that is the point).
-_RESET = "%reset -f\nimport matplotlib\nmatplotlib.pyplot.close('all') if 'matplotlib.pyplot' in __import__('sys').modules else None"
+
+
+def _reset(directory: str) -> str:
+    """Before each notebook on a shared kernel: an empty namespace, the cell count back to 1
+    (cells are numbered as on a fresh kernel) and the notebook's own directory as working
+    directory. Imported modules stay: that is the point of sharing the kernel."""
+    return ("%reset -f\n"
+            f"__import__('os').chdir({directory!r})\n"
+            "get_ipython().execution_count = 1")
+
 _WARM = "import mm2report.notebook"
 
 
@@ -173,7 +181,7 @@ def _execute(job: Job, kernel: _Kernel) -> Outcome:
     try:
         if not kernel.alive():
             kernel.restart()
-        kernel.run(_RESET)
+        kernel.run(_reset(job.directory))
         papermill.execute_notebook(job.notebook, str(out_nb), parameters=job.parameters,
                                    km=kernel.km, kernel_name="python3", engine_name=ENGINE,
                                    progress_bar=False,
@@ -372,8 +380,9 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
     try:
         todo = [Job(NOTEBOOKS[p], str(NOTEBOOK_DIR / f"{NOTEBOOKS[p]}.ipynb"),
                     str(staging.path / NOTEBOOKS[p]),
-                    {"campaign": str(params), "phase": p,
-                     "output_dir": str(staging.path / NOTEBOOKS[p]), "lang": lang},
+                    # output_dir "." is the notebook's own directory (the kernel works there):
+                    # the executed notebook names no staging path
+                    {"campaign": str(params), "phase": p, "output_dir": ".", "lang": lang},
                     f"{NOTEBOOKS[p]} — {campaign.campaign.name}")
                 for p in chosen]
         outcomes = execute(todo, jobs, progress=progress)
@@ -447,8 +456,8 @@ def run_change(params: str | os.PathLike, at: str, window: str = "15m", *,
     staging = Staging(parent, run_id)
     try:
         job = Job("validate-change", str(notebook), str(staging.path),
-                  {"campaign": str(params), "at": at, "window": window,
-                   "output_dir": str(staging.path), "lang": lang},
+                  {"campaign": str(params), "at": at, "window": window, "output_dir": ".",
+                   "lang": lang},
                   f"validate-change — {campaign.campaign.name}")
         (outcome,) = execute([job], 1, progress=progress)
         report = ChangeRun(staging.path, outcome.ok, outcome)
