@@ -45,13 +45,8 @@ if TYPE_CHECKING:
 
     from .change import ChangeValidation
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO_CAMPAIGN = ROOT / "parameters" / "demo.yml"
+from .paths import DEMO_CAMPAIGN, NOTEBOOKS, ROOT  # noqa: F401  (re-exported)
 
-# Notebook of each phase, in run order (notebooks/<name>.ipynb).
-NOTEBOOKS = {"smoke": "01-smoke", "nominal": "02-nominal", "latency": "03-latency",
-             "capacity": "04-capacity", "soak": "05-soak", "resilience": "06-resilience",
-             "errors": "07-errors"}
 assert tuple(NOTEBOOKS) == PHASE_NAMES
 
 _BADGE = {Status.PASS: ("#0B6E4F", "#DDF2E8"), Status.FAIL: ("#A4262C", "#FBE3E4"),

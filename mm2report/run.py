@@ -33,10 +33,8 @@ from typing import Callable, Sequence
 
 from . import __version__
 from .errors import ParameterError
-from .notebook import NOTEBOOKS, ROOT
+from .paths import NOTEBOOK_DIR, NOTEBOOKS, OUTPUTS
 
-NOTEBOOK_DIR = ROOT / "notebooks"
-OUTPUTS = ROOT / "outputs"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "mm2report-offline"
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z(-\d+)?$")
@@ -229,8 +227,13 @@ def _worker(jobs, results, parent: int, cwd: str) -> None:
 
 
 def execute(jobs: Sequence[Job], workers: int = 2, cwd: str | None = None,
-            progress: Callable[[Outcome, int, int], None] | None = None) -> list[Outcome]:
-    """Run ``jobs`` on ``workers`` kernels; outcomes in the order of ``jobs``."""
+            progress: Callable[[Outcome, int, int], None] | None = None,
+            prefetch: Sequence[str] = ()) -> list[Outcome]:
+    """Run ``jobs`` on ``workers`` kernels; outcomes in the order of ``jobs``.
+
+    ``prefetch`` names modules this process imports while the workers run (it needs them
+    afterwards; importing them before forking would delay the kernels)."""
+    import importlib
     import multiprocessing as mp
 
     ctx = mp.get_context("fork")
@@ -244,6 +247,8 @@ def execute(jobs: Sequence[Job], workers: int = 2, cwd: str | None = None,
                          daemon=True) for _ in range(n)]
     for p in procs:
         p.start()
+    for module in prefetch:
+        importlib.import_module(module)
     outcomes: dict[str, Outcome] = {}
     try:
         while len(outcomes) < len(jobs):
@@ -385,7 +390,7 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
                     {"campaign": str(params), "phase": p, "output_dir": ".", "lang": lang},
                     f"{NOTEBOOKS[p]} — {campaign.campaign.name}")
                 for p in chosen]
-        outcomes = execute(todo, jobs, progress=progress)
+        outcomes = execute(todo, jobs, progress=progress, prefetch=("mm2report.results",))
         ok = all(o.ok for o in outcomes)
         decision = ""
         if ok:
