@@ -108,7 +108,10 @@ class _Kernel:
         self.cwd = cwd
         self.km = AsyncKernelManager(kernel_name="python3")
         # the kernel's own stderr only says "running over TCP without encryption"
-        run_sync(self.km.start_kernel)(cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # No IPython history: the cell count restarts at 1 for each notebook, and the history
+        # database would refuse the repeated numbers with an error printed into the report.
+        run_sync(self.km.start_kernel)(cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       extra_arguments=["--HistoryManager.enabled=False"])
         self._warm = self.km.client()  # import the library while the worker imports papermill
         self._warm.start_channels()
         self._warm.execute(_WARM, silent=True, store_history=False)

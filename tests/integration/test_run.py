@@ -317,6 +317,11 @@ def test_executed_notebooks_have_no_error_outputs(demo_run):
     for phase, name in NOTEBOOKS.items():
         nb = nbformat.read(demo_run.path / name / f"{name}.ipynb", as_version=4)
         assert error_outputs(nb) == [], name
+        # nothing printed by the kernel either (a shared kernel once wrote an IPython history
+        # error into every report after the first one)
+        streams = [o.get("text", "") for c in nb.cells for o in c.get("outputs", [])
+                   if o.get("output_type") == "stream"]
+        assert streams == [], (name, streams)
         injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
         assert len(injected) == 1 and f'phase = "{phase}"' in injected[0].source
 
