@@ -185,8 +185,12 @@ def latency_hourly(latency: "LatencyStats", thresholds: "Thresholds", t: "Texts"
         ax = fig.add_subplot()
         ax.set_title(t("p.latency_hourly"))
         if not frame.empty:
-            ax.step(frame.index, frame["p99_ms"], where="post", color=RED, label="p99")
-            ax.step(frame.index, frame["p50_ms"], where="post", color=BLUE, label="p50")
+            # each hour drawn over its whole span: repeat the last value at the phase's end
+            end = pd.Timestamp(latency.end)
+            x = frame.index.append(pd.DatetimeIndex([max(end, frame.index[-1])]))
+            for col, colour, label in (("p99_ms", RED, "p99"), ("p50_ms", BLUE, "p50")):
+                y = np.append(frame[col].to_numpy(dtype="float64"), frame[col].iloc[-1])
+                ax.step(x, y, where="post", color=colour, label=label)
         slo = thresholds.latency_p99_slo_ms
         ax.axhline(slo, color=RED, ls="--", lw=1, label=t("p.slo", value=t.num(slo)))
         if not frame.empty and frame["p99_ms"].max() > 20 * slo:
