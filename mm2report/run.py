@@ -187,16 +187,16 @@ def _execute(job: Job, kernel: _Kernel) -> Outcome:
                                    km=kernel.km, kernel_name="python3", engine_name=ENGINE,
                                    progress_bar=False,
                                    request_save_on_cell_execute=False, log_output=False)
+        html = export_html(nbformat.read(out_nb, as_version=4), job.title or job.name)
+        (out_dir / f"{job.name}.html").write_text(html, encoding="utf-8")
     except PapermillExecutionError as exc:
         source = exc.source.strip().splitlines()[-1] if exc.source.strip() else ""
         return Outcome(job.name, False, time.monotonic() - started,
                        f"cell {exc.exec_count} ({source}): {exc.ename}: {exc.evalue}",
                        [out_nb.name] if out_nb.exists() else [])
-    except Exception as exc:  # kernel death, unreadable notebook…: still a notebook failure
+    except Exception as exc:  # kernel death, unreadable notebook, export…: a notebook failure
         return Outcome(job.name, False, time.monotonic() - started,
                        f"{type(exc).__name__}: {exc}", [out_nb.name] if out_nb.exists() else [])
-    html = export_html(nbformat.read(out_nb, as_version=4), job.title or job.name)
-    (out_dir / f"{job.name}.html").write_text(html, encoding="utf-8")
     return Outcome(job.name, True, time.monotonic() - started,
                    files=sorted(p.name for p in out_dir.iterdir()))
 
