@@ -458,6 +458,12 @@ def run_change(params: str | os.PathLike, at: str, window: str = "15m", *,
         problems.append(("notebooks", f"missing: {notebook.name}"))
     if problems:
         raise ParameterError(str(params), problems)
+    if campaign.source.kind == "snapshot":  # a window the snapshot does not hold is bad input
+        from .sources import open_source
+
+        start = parse_utc(at)
+        with open_source(campaign) as source:
+            source.range("up", start, start + parse_duration(window))  # SnapshotError: exit 2
     parent = Path(outputs or OUTPUTS).resolve() / campaign.campaign.name / "validate-change"
     started = datetime.now(timezone.utc)
     run_id = new_run_id(parent, started)

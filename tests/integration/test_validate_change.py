@@ -58,6 +58,7 @@ def test_a_failed_task_does_not_validate_exit_3(tmp_path):
     (["--at", "2026-11-17T17:55:00"], "--at"),  # no UTC offset
     (["--at", "yesterday"], "--at"),
     (["--at", "2026-11-17T17:55:00+01:00", "--window", "-5m"], "--window"),
+    (["--at", "2026-11-18T12:00:00+00:00"], "not recorded"),  # outside the demo snapshot
 ])
 def test_bad_input_exit_2_and_nothing_written(tmp_path, args, field):
     r = run("validate-change", str(DEMO), *args, "--outputs", str(tmp_path))
