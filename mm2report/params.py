@@ -597,6 +597,9 @@ class Campaign(_Strict):
     checklist: tuple[ChecklistItem, ...] = ()
     alerts: Alerts = Alerts()
     projection: ProjectionParams = ProjectionParams()
+    action_plan: Path | None = None  # YAML action plan (mm2report/actions.py), for the deliverables
+
+    _resolve = field_validator("action_plan", mode="before")(_resolve_path)
 
     def phase(self, name: str) -> Phase:
         found = getattr(self.phases, name, None) if name in PHASE_NAMES else None

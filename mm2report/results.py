@@ -131,9 +131,11 @@ class PhaseResults:
 
 
 def params_digest(campaign: "Campaign") -> str:
-    """Digest of the validated parameters, without the source: the same campaign read from a
-    snapshot or from the live server, in any checkout, has the same digest."""
-    text = json.dumps(campaign.model_dump(mode="json", exclude={"source"}), sort_keys=True)
+    """Digest of the validated parameters that the analyses read (not the source, nor the
+    action plan's path): the same campaign read from a snapshot or from the live server, in any
+    checkout, has the same digest."""
+    text = json.dumps(campaign.model_dump(mode="json", exclude={"source", "action_plan"}),
+                      sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
