@@ -138,6 +138,17 @@ def _cmd_validate_change(args: argparse.Namespace) -> int:
     return EXIT_OK if report.validated else EXIT_NOT_VALIDATED
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    built = build_report(args.params, args.run, lang=args.lang, outputs=args.outputs,
+                         pdf=not args.no_pdf)
+    print(f"deliverables written to {built.path} ({', '.join(built.documents)}"
+          f"{', HTML + PDF' if built.pdf else ', HTML'}; index.html)")
+    print(f"production decision: {built.decision}")
+    return EXIT_OK
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate
 
@@ -214,6 +225,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outputs", default=None, help="outputs directory (default: ./outputs of the "
                                                    "mm2report checkout)")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("report", help="build the deliverables of a run (HTML and PDF)")
+    p.add_argument("params")
+    p.add_argument("--run", default=None, help="run id or directory (default: the latest complete run)")
+    p.add_argument("--lang", choices=("fr", "en"), default=None)
+    p.add_argument("--outputs", default=None, help="outputs directory (default: ./outputs)")
+    p.add_argument("--no-pdf", action="store_true", help="HTML only")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("validate-change",
                        help="H+15 min post-change validation (exit 0 validated, 3 not validated)")

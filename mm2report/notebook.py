@@ -90,16 +90,23 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
     caption: str = ""
+    widths: tuple[int, ...] = ()  # percent per column; fixed layout when given
 
     @classmethod
-    def of(cls, columns: Sequence[str], rows: Iterable[Sequence], caption: str = "") -> "Table":
-        return cls(tuple(columns), tuple(tuple(_cell(v) for v in r) for r in rows), caption)
+    def of(cls, columns: Sequence[str], rows: Iterable[Sequence], caption: str = "",
+           widths: Sequence[int] = ()) -> "Table":
+        return cls(tuple(columns), tuple(tuple(_cell(v) for v in r) for r in rows), caption,
+                   tuple(widths))
 
     def html(self) -> str:
         head = "".join(f'<th style="text-align:left">{html.escape(c)}</th>' for c in self.columns)
         body = "".join("<tr>" + "".join(c.html() for c in r) + "</tr>" for r in self.rows)
         cap = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
-        return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        cols, style = "", ""
+        if self.widths:
+            cols = "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in self.widths) + "</colgroup>"
+            style = ' style="table-layout:fixed;width:100%"'
+        return f"<table{style}>{cap}{cols}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
     def text(self) -> str:
         lines = [" | ".join(self.columns)]
@@ -118,7 +125,9 @@ class Section:
     notes: tuple[str, ...] = ()
 
     def _repr_html_(self) -> str:
-        parts = [f'<div class="mm2">{_CSS}<h{self.level}>{html.escape(self.title)}</h{self.level}>']
+        parts = [f'<div class="mm2">{_CSS}']
+        if self.title:  # a document's first section may leave its title to the cover
+            parts.append(f"<h{self.level}>{html.escape(self.title)}</h{self.level}>")
         parts += [f"<p>{html.escape(p)}</p>" for p in self.paragraphs]
         parts += [t.html() for t in self.tables]
         parts += [f'<p class="small">{html.escape(n)}</p>' for n in self.notes]
@@ -156,6 +165,10 @@ class Chart:
 # --------------------------------------------------------------------------------------------
 
 
+def unit_text(t: Texts, unit: str) -> str:
+    return _unit(t, unit)
+
+
 def kpi_text(t: Texts, kpi: Kpi | None, unit: str | None = None) -> str:
     if kpi is None or not kpi.known:
         return t("l.not_measured")
@@ -171,6 +184,8 @@ def kpi_text(t: Texts, kpi: Kpi | None, unit: str | None = None) -> str:
 
 
 def _unit(t: Texts, unit: str) -> str:
+    if unit == "days":
+        return "j" if t.lang == "fr" else "days"
     if unit == "records/s":
         return "msg/s" if t.lang == "fr" else "records/s"
     if unit == "records":
@@ -192,6 +207,12 @@ def evidence_text(t: Texts, evidence) -> str:
         when = t.dt(start) if start == end else f"{t.dt(start)} → {t.dt(end)}"
         parts.append(f"{', '.join(names)} ({when})")
     return "; ".join(parts)
+
+
+def evidence_names(evidence) -> str:
+    """The queries a figure was read from, once each (their time ranges are in results.json);
+    a zero-width space after each underscore lets a narrow column wrap the long names."""
+    return ", ".join(q.replace("_", "_\u200b") for q in dict.fromkeys(e.query for e in evidence))
 
 
 def value_text(t: Texts, v: Verdict) -> str:

@@ -268,6 +268,71 @@ def change_window(data: dict, result, thresholds: "Thresholds", t: "Texts") -> F
     return fig
 
 
+def availability_timeline(analysis, t: "Texts") -> Figure:
+    """Service state of every phase of the campaign, one row per phase, one colour per state."""
+    phases = list(analysis.phases.values())
+    with style():
+        fig = Figure(figsize=(WIDTH, 0.9 + 0.42 * max(1, len(phases))), layout="constrained")
+        ax = fig.add_subplot()
+        ax.set_title(t("l.availability"))
+        for row, p in enumerate(reversed(phases)):
+            frame, step = p.timeline.frame, pd.Timedelta(seconds=p.timeline.step)
+            if frame.empty:
+                continue
+            states = frame["state"].to_numpy()
+            change = np.flatnonzero(np.r_[True, states[1:] != states[:-1], True])
+            spans = {}
+            for a, b in zip(change[:-1], change[1:]):
+                left = frame.index[a] - step
+                spans.setdefault(states[a], []).append((mdates.date2num(left),
+                                                        mdates.date2num(frame.index[b - 1]) - mdates.date2num(left)))
+            for state, bars in spans.items():
+                ax.broken_barh(bars, (row - 0.35, 0.7), color=STATE_COLOURS.get(state, "white"),
+                               edgecolor=RED if state == State.DOWN.value else "none", lw=0.6)
+        ax.set_yticks(range(len(phases)), [t(f"phase.{p.name}") for p in reversed(phases)])
+        ax.grid(axis="y", visible=False)
+        handles = [matplotlib.patches.Patch(color=c, label=t(f"s.{s}")) for s, c in STATE_COLOURS.items()]
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=4)
+        if phases:
+            ax.xaxis_date(tz=t.tz)
+            _time_axis(ax, t, min(p.start for p in phases), max(p.end for p in phases))
+    return fig
+
+
+def gantt(plan, t: "Texts", today=None) -> Figure:
+    """Actions from start to due date, coloured by status, milestones as diamonds."""
+    from datetime import timedelta
+
+    colours = {"done": GREEN, "in_progress": BLUE, "todo": GREY, "blocked": RED}
+    actions = list(plan.actions)
+    with style():
+        fig = Figure(figsize=(WIDTH, 1.2 + 0.36 * (len(actions) + len(plan.milestones))),
+                     layout="constrained")
+        ax = fig.add_subplot()
+        ax.set_title(t("d.gantt"))
+        labels = []
+        for row, a in enumerate(actions):
+            start = a.start or a.due - timedelta(days=max(1, round(a.effort_days)))
+            ax.barh(row, (a.due - start).days + 1, left=mdates.date2num(start), height=0.55,
+                    color=colours[a.status], alpha=0.85, edgecolor=RED if a.priority == "P0" else "none",
+                    lw=1.4)
+            labels.append(f"{a.id} ({a.priority})")
+        for i, m in enumerate(plan.milestones):
+            row = len(actions) + i
+            ax.plot([mdates.date2num(m.due)], [row], marker="D", color=PURPLE, ms=7)
+            labels.append(f"{m.id} — {m.title}")
+        ax.set_yticks(range(len(labels)), labels)
+        ax.invert_yaxis()
+        ax.xaxis_date()
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m" if t.lang == "fr" else "%m-%d"))
+        if today is not None:
+            ax.axvline(mdates.date2num(today), color=RED, ls="--", lw=1, label=t("d.today"))
+        handles = [matplotlib.patches.Patch(color=c, label=t(f"st.{s}")) for s, c in colours.items()]
+        ax.legend(handles=handles + ([ax.lines[-1]] if today is not None else []),
+                  loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return fig
+
+
 def _label(col, names: Iterable[str | None]) -> str:
     values = col if isinstance(col, tuple) else (col,)
     pairs = dict(zip(names, values))
@@ -275,4 +340,4 @@ def _label(col, names: Iterable[str | None]) -> str:
                or ", ".join(str(v) for v in values))
 
 
-__all__ = ["STYLE", "capacity_curve", "change_window", "latency_hourly", "phase_overview", "style", "worker_heap"]
+__all__ = ["STYLE", "availability_timeline", "capacity_curve", "gantt", "change_window", "latency_hourly", "phase_overview", "style", "worker_heap"]

@@ -1,0 +1,365 @@
+"""The stakeholder deliverables of a run: technical sheet, SLA conformance, GO/NOGO decision,
+executive summary and action plan (seeds 000 and 001).
+
+Everything here reads a :class:`~mm2report.evaluate.CampaignAnalysis` combined from the run's
+``results.json`` files, the campaign parameters and the action plan; each document is a list of
+:class:`~mm2report.notebook.Section` and :class:`~mm2report.notebook.Chart` blocks, the same
+displayable pieces the phase notebooks use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+from .analyses.core import Kpi, missing
+from .i18n import Texts
+from .notebook import Cell, Section, Table, evidence_names, evidence_text, kpi_text
+from .params import CHECKLIST_ITEMS
+from .verdicts import CRITERIA, Status, Verdict
+
+if TYPE_CHECKING:
+    from .actions import ActionPlan, ProductionDecision
+    from .evaluate import CampaignAnalysis
+    from .params import Campaign
+
+# --------------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    key: str  # i18n label
+    kpi: Kpi
+    unit: str  # how it is shown: "records/s", "ms", "min", "s", "" (a count)
+
+
+def _worst(kpis: Sequence[Kpi], name: str, unit: str, reason: str) -> Kpi:
+    known = [k for k in kpis if k.known]
+    if not known:
+        return missing(name, unit, reason)
+    top = max(known, key=lambda k: k.value)
+    return Kpi(name, top.value, unit, top.ci, tuple(e for k in known for e in k.evidence),
+               min(k.completeness for k in known) if len(known) == len(kpis) else 0.0, top.notes)
+
+
+def technical_sheet(analysis: "CampaignAnalysis") -> tuple[SheetLine, ...]:
+    """Seed 000, "Résumé Capacités Validées": the validated capacities of the campaign."""
+    cap = analysis.phases.get("capacity")
+    capacity = cap.capacity if cap is not None else None
+    no_cap = missing("capacity", "records/s", "capacity phase not run")
+    lat = analysis.phases.get("latency")
+    p99 = lat.latency.percentiles["p99"] if lat is not None else missing(
+        "latency_p99", "ms", "latency phase not run")
+    res = analysis.phases.get("resilience")
+    bursts = [b.recovery for b in res.bursts] if res is not None else []
+    rebalances = [r.span for r in res.rebalances if r.trigger == "event"] if res is not None else []
+    return (
+        SheetLine("l.max_tested", capacity.max_tested if capacity else no_cap, "records/s"),
+        SheetLine("l.recommended", capacity.recommended if capacity else no_cap, "records/s"),
+        SheetLine("l.baseline", analysis.latency_baseline, "ms"),
+        SheetLine("d.latency_max_load", analysis.latency_max_under_load, "ms"),
+        SheetLine("d.latency_p99", p99, "ms"),
+        SheetLine("d.burst_recovery", _worst(bursts, "burst_recovery", "s", "no burst injected"), "min"),
+        SheetLine("d.rebalance", _worst(rebalances, "rebalance", "s", "no worker event injected"), "s"),
+        SheetLine("l.workers", analysis.workers, ""),
+        SheetLine("l.tasks", analysis.expected_tasks, ""),
+    )
+
+
+# Domains of the executive summary (seed 001 §1.1): criteria and checklist items per domain.
+DOMAINS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "performance": (("2", "3", "4", "5"), ("parameters_tuned", "quotas")),
+    "resilience": (("6", "7", "10"), ("runbook", "rollback_procedure", "escalation_contacts",
+                                      "config_backup")),
+    "security": ((), ("acls", "certificates_valid")),
+    "functional": (("1", "8"), ()),
+    "observability": (("9",), ("dashboards_access", "alerts_configured_tested",
+                               "dashboard_replication", "dashboard_detailed", "prometheus_alerts",
+                               "notification_tested")),
+}
+assert {c for cs, _ in DOMAINS.values() for c in cs} == set(CRITERIA)
+assert {i for _, items in DOMAINS.values() for i in items} | {"rollback_tested"} == set(CHECKLIST_ITEMS)
+
+
+@dataclass(frozen=True)
+class DomainScore:
+    domain: str
+    passed: int
+    judged: int  # not-applicable items are left out; unreported ones count as not done
+    failed: int  # criteria FAIL or items not done
+    unsure: int  # criteria INCONCLUSIVE or items not reported
+
+    @property
+    def score(self) -> float | None:
+        return self.passed / self.judged if self.judged else None
+
+    @property
+    def status(self) -> Status:
+        if self.failed:
+            return Status.FAIL
+        if self.unsure or not self.judged:
+            return Status.INCONCLUSIVE
+        return Status.PASS
+
+
+def domain_scores(analysis: "CampaignAnalysis", campaign: "Campaign") -> tuple[DomainScore, ...]:
+    """Share of each domain's criteria that PASS and checklist items that are done."""
+    verdict = {v.id: v.status for v in analysis.criteria}
+    items = {i.id: i.status for i in campaign.checklist}
+    out = []
+    totals = [0, 0, 0, 0]
+    for domain, (crits, checks) in DOMAINS.items():
+        passed = judged = failed = unsure = 0
+        for c in crits:
+            s = verdict.get(c, Status.INCONCLUSIVE)
+            judged += 1
+            passed += s is Status.PASS
+            failed += s is Status.FAIL
+            unsure += s is Status.INCONCLUSIVE
+        for i in checks:
+            s = items.get(i)
+            if s == "not_applicable":
+                continue
+            judged += 1
+            passed += s == "done"
+            failed += s == "not_done"
+            unsure += s is None
+        # certificates are measured too (SLA line "Certificates valid")
+        if domain == "security":
+            cert = next((v for v in analysis.sla if v.id == "certificates"), None)
+            if cert is not None:
+                judged += 1
+                passed += cert.status is Status.PASS
+                failed += cert.status is Status.FAIL
+                unsure += cert.status is Status.INCONCLUSIVE
+        out.append(DomainScore(domain, passed, judged, failed, unsure))
+        totals = [a + b for a, b in zip(totals, (passed, judged, failed, unsure))]
+    out.append(DomainScore("global", *totals))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Documents
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    key: str  # file stem
+    title: str
+    blocks: tuple  # Section | Chart
+
+
+def _sheet_value(t: Texts, line: SheetLine) -> str:
+    k = line.kpi
+    if not k.known:
+        return t("l.not_measured")
+    if line.unit == "min":
+        text = t.num(k.value / 60, 1, "min")
+    elif line.unit == "s":
+        text = t.num(k.value, 0, "s")
+    elif line.unit == "":
+        text = t.num(k.value)
+    else:
+        unit = {"records/s": "msg/s" if t.lang == "fr" else "records/s"}.get(line.unit, line.unit)
+        text = t.sig(k.value, unit)
+    return text
+
+
+def sheet_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis") -> Document:
+    rows = []
+    for line in technical_sheet(analysis):
+        k = line.kpi
+        interval = (f"[{t.sig(k.ci[0])} ; {t.sig(k.ci[1])}]"
+                    if k.known and k.ci is not None and line.unit not in ("min", "s", "") else "—")
+        why = "; ".join(k.notes) if not k.known else ""
+        rows.append((t(line.key), Cell(_sheet_value(t, line), True), Cell(interval, True),
+                     evidence_text(t, k.evidence) or why or "—"))
+    table = Table.of([t("l.metric"), t("l.measured"), t("l.ci95"), t("l.evidence")], rows,
+                     widths=(24, 16, 16, 44))
+    return Document("fiche-technique", t("doc.sheet"), (
+        Section("", (t("d.sheet_intro", campaign=campaign.campaign.name),), (table,), level=1),))
+
+
+def objective(t: Texts, v: Verdict, campaign: "Campaign") -> str:
+    """The SLA objective of a line, written for the report's language."""
+    th = campaign.thresholds
+    return {
+        "sla-availability": f"≥ {t.pct(th.availability_pct)}",
+        "sla-mttr": f"< {t.duration(th.mttr.total_seconds())}",
+        "sla-rto": f"< {t.duration(th.rto.total_seconds())}",
+        "sla-rpo": f"< {t.duration(th.rpo.total_seconds())}",
+        "sla-latency": f"≤ {t.num(th.sla_latency_ms, 0, 'ms')}",
+        "sla-lag": f"≤ {t.num(th.lag_records, 0, 'msg' if t.lang == 'fr' else 'records')}",
+        "certificates": f"≥ {t.num(th.cert_min_days, 0, 'j' if t.lang == 'fr' else 'days')}",
+    }.get(v.id, v.threshold)
+
+
+def _gap(t: Texts, v: Verdict) -> str:
+    """Measured minus objective for numeric SLA lines (negative: margin)."""
+    import re
+
+    m = re.match(r"^[<>=]+\s*([0-9.]+)", v.threshold or "")
+    if not m or not isinstance(v.value, (int, float)):
+        return "—"
+    gap = float(v.value) - float(m.group(1))
+    if v.unit == "s":
+        return ("+" if gap > 0 else "-") + t.duration(abs(gap))
+    if v.unit == "%":
+        return t.num(gap, 4, "pt")
+    from .notebook import unit_text
+
+    return t.sig(gap, unit_text(t, v.unit))
+
+
+def sla_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis", timeline) -> Document:
+    from .notebook import value_text
+
+    rows = [(t(f"sla.{v.id}"), objective(t, v, campaign), Cell(value_text(t, v), True),
+             Cell(_gap(t, v), True),
+             Cell(t.status(v.status), status=v.status), v.reason) for v in analysis.sla]
+    table = Table.of([t("l.metric"), t("d.objective"), t("l.measured"), t("d.gap"),
+                      t("l.verdict"), t("l.reason")], rows, widths=(14, 13, 13, 13, 15, 32))
+    av, proj = analysis.availability, analysis.projection
+    budget = Table.of([t("l.metric"), t("l.measured")], [
+        (t("l.availability"), Cell(kpi_text(t, av.optimistic), True)),
+        (t("l.availability_pess"), Cell(kpi_text(t, av.pessimistic), True)),
+        (t("d.budget_year"), Cell(t.duration(av.budget_year_s), True)),
+        (t("d.budget_day"), Cell(t.duration(av.budget_day_s), True)),
+        (t("d.projected_downtime"), Cell(
+            t.duration(proj.downtime_year_s.value) + (
+                f" [{t.duration(proj.downtime_year_s.ci[0])} ; {t.duration(proj.downtime_year_s.ci[1])}]"
+                if proj.downtime_year_s.ci else ""), True)),
+        (t("d.projected_availability"), Cell(kpi_text(t, proj.availability_pct), True)),
+        (t("d.hours_needed"), Cell(t.num(proj.hours_needed) + " h" if proj.hours_needed else "—", True)),
+    ])
+    cannot = Section(t("d.cannot_prove"), tuple(proj.unproven) or (t("l.none"),), level=3)
+    blocks = [Section("", (t("d.sla_intro"),), (table,), level=1)]
+    if timeline is not None:
+        blocks.append(timeline)
+    blocks += [Section(t("d.budget"), (), (budget,)), cannot]
+    return Document("conformite-sla", t("doc.sla"), tuple(blocks))
+
+
+def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis",
+                      plan: "ActionPlan | None", decision: "ProductionDecision") -> Document:
+    rows = []
+    for v in analysis.criteria:
+        rows.append((f"{v.id}. {t.criterion(v)}", t(f"phase.{v.phase}") if v.phase else "—",
+                     Cell(_value(t, v), True), v.threshold or "—",
+                     Cell("GO" if v.go else "NOGO", status=Status.PASS if v.go else v.status),
+                     v.reason, evidence_names(v.evidence)))
+    criteria = Table.of([t("l.criterion"), t("d.phase"), t("l.measured"), t("l.threshold"),
+                         t("l.verdict"), t("l.reason"), t("l.evidence")], rows,
+                        widths=(15, 10, 10, 10, 8, 32, 15))
+    final_status = Status.PASS if decision.go else Status.FAIL
+    final = Table.of([t("d.decision"), t("d.tests"), t("l.reason")], [(
+        Cell(t("d.go") if decision.go else t("d.nogo"), status=final_status),
+        Cell("GO" if decision.tests_go else "NOGO",
+             status=Status.PASS if decision.tests_go else Status.FAIL),
+        decision.reason)])
+    blocking_rows = []
+    for v in analysis.decision.blocking:
+        acts = plan.for_criterion(v.id) if plan is not None else ()
+        blocking_rows.append((f"{v.id}. {t.criterion(v)}", _value(t, v),
+                              "; ".join(f"{a.id} {a.title}" for a in acts) or t("d.no_action")))
+    for a in decision.blocking_actions:
+        blocking_rows.append((f"{a.id} ({a.priority})", t(f"st.{a.status}"), a.title))
+    blocking = Table.of([t("l.criterion"), t("l.measured"), t("d.corrective")], blocking_rows)
+    blocks = [Section("", (t("d.decision_intro"),), (final,), level=1),
+              Section(t("d.criteria"), (), (criteria,)),
+              Section(t("d.blocking"), () if blocking_rows else (t("l.none"),),
+                      (blocking,) if blocking_rows else ())]
+    items = {i.id: i for i in campaign.checklist}
+    for group in ("documentation", "configuration", "monitoring", "operations"):
+        rows = []
+        for item_id, (g, label_fr) in CHECKLIST_ITEMS.items():
+            if g != group:
+                continue
+            item = items.get(item_id)
+            status = item.status if item else "unreported"
+            rows.append((t(f"ck.{item_id}"), t(f"ck.status.{status}"),
+                         (item.evidence or "") if item else "", t.dt(item.date) if item and item.date else ""))
+        blocks.append(Section(t(f"ck.group.{group}"), (), (Table.of(
+            [t("d.item"), t("d.status"), t("l.evidence"), t("d.date")], rows),), level=3))
+    sign = Table.of([t("d.role"), t("d.name"), t("d.date"), t("d.signature")],
+                    [(t(f"d.role.{r}"), "", "", "") for r in ("sre", "product", "client")])
+    blocks.append(Section(t("d.signatures"), (), (sign,)))
+    return Document("decision-go-nogo", t("doc.decision"), tuple(blocks))
+
+
+def _value(t: Texts, v: Verdict) -> str:
+    from .notebook import value_text
+
+    return value_text(t, v)
+
+
+def summary_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis",
+                     plan: "ActionPlan | None", decision: "ProductionDecision") -> Document:
+    scores = Table.of([t("d.domain"), t("d.score"), t("l.verdict")], [
+        (t(f"dom.{s.domain}"), Cell(t.ratio(s.score, 0) if s.score is not None else "—", True),
+         Cell(t.status(s.status), status=s.status)) for s in domain_scores(analysis, campaign)])
+    from .notebook import value_text
+
+    sla = Table.of([t("l.metric"), t("d.objective"), t("l.measured"), t("l.verdict")], [
+        (t(f"sla.{v.id}"), objective(t, v, campaign), Cell(value_text(t, v), True),
+         Cell(t.status(v.status), status=v.status)) for v in analysis.sla if v.id.startswith("sla-")])
+    top = sorted((a for a in plan.actions if a.open), key=lambda a: (a.priority, a.due))[:5] if plan else []
+    prio = Table.of(["#", t("d.action"), t("d.priority"), t("d.impact"), t("d.due")], [
+        (str(n + 1), f"{a.id} {a.title}", a.priority, t(f"imp.{a.impact}"), t.day(a.due))
+        for n, a in enumerate(top)])
+    headline = t("d.go_text") if decision.go else t("d.nogo_text", reason=decision.reason)
+    return Document("synthese", t("doc.summary"), (
+        Section("", (headline,), (scores,), level=1),
+        Section(t("d.sla_table"), (), (sla,)),
+        Section(t("d.priorities"), () if top else (t("l.none"),), (prio,) if top else ())))
+
+
+def plan_document(t: Texts, plan: "ActionPlan | None", decision: "ProductionDecision",
+                  gantt) -> Document:
+    if plan is None:
+        return Document("plan-action", t("doc.plan"), (
+            Section("", (t("d.no_plan"),), level=1),))
+    statuses = ("done", "in_progress", "todo", "blocked")
+    counts = {s: sum(a.status == s for a in plan.actions) for s in statuses}
+    done = counts["done"] / len(plan.actions) if plan.actions else 0.0
+    progress = Table.of([t("d.status"), t("d.count")],
+                        [(t(f"st.{s}"), Cell(str(counts[s]), True)) for s in statuses])
+    p0 = (t("d.p0_open", ids=", ".join(a.id for a in plan.open_p0)) if plan.open_p0
+          else t("d.p0_none"))
+    actions = Table.of([t("d.action"), t("l.kind"), t("d.priority"), t("d.owner"), t("d.due"),
+                        t("d.effort"), t("d.status"), t("d.progress")], [
+        (f"{a.id} {a.title}", a.category, a.priority, a.owner or "—", t.day(a.due),
+         Cell(t.num(a.effort_days, 1, t("d.days")), True), t(f"st.{a.status}"),
+         Cell(t.ratio(a.progress, 0), True)) for a in plan.actions])
+    miles = Table.of([t("d.milestone"), t("d.due"), t("d.actions"), t("d.progress")], [
+        (f"{m.id} {m.title}", t.day(m.due), ", ".join(m.actions),
+         Cell(t.ratio(plan.milestone_progress(m), 0), True)) for m in plan.milestones])
+    details = []
+    for a in plan.actions:
+        steps = "; ".join(f"[{'x' if s.status == 'done' else ' '}] {s.title}" for s in a.steps)
+        rows = [(t("d.recommendation"), a.recommendation or "—"), (t("d.owner"), a.owner or "—"),
+                (t("d.due"), t.day(a.due)), (t("d.steps"), steps or "—"),
+                (t("d.success"), "; ".join(a.success_criteria) or "—"),
+                (t("d.risks"), "; ".join(a.risks) or "—"), (t("d.rollback"), a.rollback or "—")]
+        details.append(Section(f"{a.id} — {a.title} ({a.priority})",
+                               (a.description,) if a.description else (),
+                               (Table.of([t("l.metric"), t("d.value")], rows),), level=3))
+    kpis = Table.of([t("l.metric"), t("d.target"), t("d.frequency")],
+                    [(k.name, k.target, k.frequency or "—") for k in plan.kpis])
+    closure = Table.of([t("d.item"), t("d.status")],
+                       [(c, "☐") for c in plan.closure])
+    blocks = [Section(plan.title, (t("d.plan_progress", pct=t.ratio(done, 0)), p0), (progress,),
+                      level=2),
+              Section(t("d.actions"), (), (actions,)), Section(t("d.milestones"), (), (miles,))]
+    if gantt is not None:
+        blocks.append(gantt)
+    blocks += [*details, Section(t("d.kpis"), (), (kpis,)), Section(t("d.closure"), (), (closure,))]
+    return Document("plan-action", t("doc.plan"), tuple(blocks))
+
+
+__all__ = ["DOMAINS", "Document", "DomainScore", "SheetLine", "decision_document",
+           "domain_scores", "plan_document", "sheet_document", "sla_document",
+           "summary_document", "technical_sheet"]

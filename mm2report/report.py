@@ -1,0 +1,208 @@
+"""``mm2report report``: the deliverables of a run, as self-contained HTML and A4 PDF.
+
+Reads only the run's ``results.json`` files (combined with
+:func:`~mm2report.results.combine_run`), the campaign parameters and the action plan; writes
+``<run>/deliverables-<lang>/`` (built in a hidden directory and renamed; an earlier build is
+never overwritten): one HTML and one PDF per document and an ``index.html`` linking them and
+the phase reports. PDFs are printed by the Debian ``chromium`` in headless mode: nothing is
+downloaded, page size A4, page numbers and the campaign name and date on every page.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+from .errors import Mm2ReportError, ParameterError
+from .paths import NOTEBOOKS, OUTPUTS
+
+CSS = """
+@page { size: A4; margin: 20mm 14mm 18mm;
+  @top-left { content: var(--running); font: 8pt 'DejaVu Sans', sans-serif; color: #555; }
+  @bottom-right { content: var(--page-label) " " counter(page) " / " counter(pages);
+                  font: 8pt 'DejaVu Sans', sans-serif; color: #555; } }
+html { font-family: 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif; font-size: 10pt;
+       color: #1d2733; }
+body { max-width: 190mm; margin: 0 auto; padding: 8mm 0; }
+header.cover { border-bottom: 3px solid #0072B2; margin-bottom: 6mm; padding-bottom: 3mm; }
+header.cover .client { font-size: 9pt; color: #555; text-transform: uppercase; letter-spacing: .06em; }
+header.cover h1 { font-size: 19pt; margin: 1mm 0 1mm; color: #0b2f4f; }
+header.cover .meta { font-size: 9pt; color: #444; }
+h1 { font-size: 15pt; color: #0b2f4f; margin: 5mm 0 2mm; }
+h2 { font-size: 12.5pt; color: #0b2f4f; margin: 6mm 0 2mm; border-bottom: 1px solid #d5dbe1;
+     padding-bottom: 1mm; }
+h3 { font-size: 10.5pt; margin: 4mm 0 1.5mm; }
+p { margin: 1.5mm 0; line-height: 1.35; }
+table { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; font-size: 8.6pt; }
+th { background: #eef2f6; text-align: left; font-weight: 600; }
+th, td { border-bottom: 1px solid #d5dbe1; padding: 1.2mm 1.6mm; vertical-align: top;
+          overflow-wrap: break-word; }
+tr, figure, img, table.keep { break-inside: avoid; page-break-inside: avoid; }
+h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+figure { margin: 2mm 0 4mm; }
+img { max-width: 100%; }
+.small { font-size: 8pt; color: #555; }
+nav.index li { margin: 1mm 0; }
+@media screen { body { padding: 10mm 6mm; } }
+"""
+
+
+@dataclass
+class ReportBuild:
+    path: Path
+    documents: list[str]
+    pdf: bool
+    decision: str
+
+
+def find_run(parent: Path, run: str | None) -> Path:
+    """``run``: a run id, a path, or None for the latest complete run."""
+    from .run import list_runs
+
+    if run is None:
+        runs = list_runs(parent)
+        if not runs:
+            raise ParameterError(str(parent), [("--run", "no complete run yet: run `mm2report run` "
+                                                          "first")])
+        return runs[-1]
+    path = Path(run)
+    if not path.is_absolute() and not path.exists():
+        path = parent / run
+    if not (path / "run.json").exists():
+        raise ParameterError(str(path), [("--run", "not a run directory (no run.json)")])
+    if path.name.endswith("-failed"):
+        raise ParameterError(str(path), [("--run", "this run failed; its results are incomplete")])
+    return path
+
+
+def page(title: str, body: str, *, lang: str, running: str, page_label: str) -> str:
+    esc = html.escape
+    root = (f":root {{ --running: \"{running.replace(chr(34), '')}\"; "
+            f"--page-label: \"{page_label}\"; }}")
+    return (f"<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{esc(title)}</title><style>{root}{CSS}</style></head>"
+            f"<body>{body}</body></html>\n")
+
+
+def chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def print_pdf(html_file: Path, pdf_file: Path, browser: str) -> None:
+    """Headless Chromium: A4 from the page's CSS, no browser header or footer."""
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+           "--run-all-compositor-stages-before-draw", f"--print-to-pdf={pdf_file}",
+           html_file.resolve().as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "HOME": str(html_file.parent)})
+    if proc.returncode != 0 or not pdf_file.exists():
+        raise Mm2ReportError(f"chromium could not print {html_file.name}: "
+                             f"{proc.stderr.strip()[-500:]}")
+
+
+def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str | None = None,
+                 outputs: str | os.PathLike | None = None, pdf: bool = True,
+                 now: datetime | None = None) -> ReportBuild:
+    from . import plots
+    from .actions import load_plan, production_decision
+    from .deliverables import (decision_document, plan_document, sheet_document, sla_document,
+                               summary_document)
+    from .i18n import texts
+    from .notebook import Chart
+    from .params import load_campaign
+    from .results import RESULTS_FILE, combine_run, read_results
+
+    campaign = load_campaign(params)
+    language = lang or campaign.campaign.language
+    if language not in ("fr", "en"):
+        raise ParameterError(str(params), [("--lang", f"{language!r}: expected fr or en")])
+    browser = chromium() if pdf else None
+    if pdf and browser is None:
+        raise Mm2ReportError("PDF needs the Debian chromium package (apt-get install chromium), "
+                             "or use --no-pdf")
+    parent = Path(outputs or OUTPUTS).resolve() / campaign.campaign.name
+    run_dir = find_run(parent, run)
+    results = [read_results(p / RESULTS_FILE) for p in sorted(run_dir.iterdir())
+               if (p / RESULTS_FILE).exists()]
+    if not results:
+        raise ParameterError(str(run_dir), [("results.json", "none in this run")])
+    analysis = combine_run(campaign, results)
+    plan = load_plan(campaign.action_plan) if campaign.action_plan else None
+    decision = production_decision(analysis.decision.go, analysis.decision.reason, plan)
+    t = texts(language, campaign.campaign.tz)
+    now = now or datetime.now(timezone.utc)
+    date_text = t.dt(now)
+
+    timeline = Chart(plots.availability_timeline(analysis, t), t("l.availability"))
+    gantt = Chart(plots.gantt(plan, t, now.astimezone(t.tz).date()), t("d.gantt")) if plan else None
+    docs = [sheet_document(t, campaign, analysis),
+            sla_document(t, campaign, analysis, timeline),
+            decision_document(t, campaign, analysis, plan, decision),
+            summary_document(t, campaign, analysis, plan, decision),
+            plan_document(t, plan, decision, gantt)]
+
+    base = f"deliverables-{language}"
+    final = run_dir / base
+    n = 1
+    while final.exists():
+        n += 1
+        final = run_dir / f"{base}-{n}"
+    staging = run_dir / f".partial-{final.name}-{os.getpid()}"
+    staging.mkdir()
+    try:
+        running = f"{campaign.campaign.client or ''} — {campaign.campaign.name} — {date_text}"
+        page_label = "Page" if language == "en" else "Page"
+        files = []
+        for doc in docs:
+            cover = (f"<header class=\"cover\"><div class=\"client\">"
+                     f"{html.escape(campaign.campaign.client or '')}</div>"
+                     f"<h1>{html.escape(doc.title)}</h1><div class=\"meta\">"
+                     f"{html.escape(t('l.campaign'))} {html.escape(campaign.campaign.name)} · "
+                     f"{html.escape(t('d.generated', date=date_text))} · "
+                     f"run {html.escape(run_dir.name)}</div></header>")
+            body = cover + "".join(b._repr_html_() for b in doc.blocks)
+            target = staging / f"{doc.key}.html"
+            target.write_text(page(doc.title, body, lang=language, running=running,
+                                   page_label=page_label), encoding="utf-8")
+            files.append(target)
+        if browser:
+            with ThreadPoolExecutor(max_workers=3) as pool:
+                list(pool.map(lambda f: print_pdf(f, f.with_suffix(".pdf"), browser), files))
+        links = "".join(
+            f"<li><a href=\"{d.key}.html\">{html.escape(d.title)}</a>"
+            + (f" · <a href=\"{d.key}.pdf\">PDF</a>" if browser else "") + "</li>" for d in docs)
+        phase_links = "".join(
+            f"<li><a href=\"../{name}/{name}.html\">{html.escape(t(f'phase.{phase}'))}</a></li>"
+            for phase, name in NOTEBOOKS.items() if (run_dir / name / f"{name}.html").exists())
+        verdict = t("d.go_text") if decision.go else t("d.nogo_text", reason=decision.reason)
+        index = (f"<header class=\"cover\"><div class=\"client\">"
+                 f"{html.escape(campaign.campaign.client or '')}</div>"
+                 f"<h1>{html.escape(t('d.index'))} — {html.escape(campaign.campaign.name)}</h1>"
+                 f"<div class=\"meta\">{html.escape(t('d.generated', date=date_text))} · run "
+                 f"{html.escape(run_dir.name)}</div></header><p><strong>{html.escape(verdict)}"
+                 f"</strong></p><nav class=\"index\"><ul>{links}</ul><h2>"
+                 f"{html.escape(t('d.phase_reports'))}</h2><ul>{phase_links}</ul></nav>")
+        (staging / "index.html").write_text(page(t("d.index"), index, lang=language,
+                                                 running=running, page_label=page_label),
+                                            encoding="utf-8")
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return ReportBuild(final, [d.key for d in docs], bool(browser),
+                       ("GO" if decision.go else "NO-GO") + f" ({decision.reason})")
+
+
+__all__ = ["ReportBuild", "build_report", "find_run", "print_pdf"]
