@@ -18,13 +18,14 @@ $(BIN)/.installed: pyproject.toml
 ## setup: create .venv and install mm2report with its test tools
 setup: $(BIN)/.installed
 
-## demo: set up, validate the demo campaign, analyse its embedded snapshot, run its phase notebooks and validate a change (no server needed)
+## demo: set up; validate, analyse and run the demo campaign, validate a change, build its deliverables (HTML + PDF; no server needed)
 demo: setup
 	$(BIN)/mm2report check parameters/demo.yml
 	$(BIN)/mm2report inspect parameters/demo.yml
 	$(BIN)/mm2report analyse parameters/demo.yml
 	$(BIN)/mm2report run parameters/demo.yml
 	$(BIN)/mm2report validate-change parameters/demo.yml --at 2026-11-17T17:55:00+01:00
+	$(BIN)/mm2report report parameters/demo.yml
 
 ## test: set up and run the whole test suite (integration tests need prometheus + victoria-metrics)
 test: setup
@@ -40,6 +41,7 @@ bench: setup
 	$(BIN)/python benchmarks/fetch.py
 	$(BIN)/python benchmarks/analyse.py
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/full.py
 
 ## notebooks: rebuild notebooks/*.ipynb from their jupytext sources notebooks/*.py (edit the .py)
 notebooks: setup

@@ -221,7 +221,7 @@ def sla_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis", t
              Cell(_gap(t, v), True),
              Cell(t.status(v.status), status=v.status), v.reason) for v in analysis.sla]
     table = Table.of([t("l.metric"), t("d.objective"), t("l.measured"), t("d.gap"),
-                      t("l.verdict"), t("l.reason")], rows, widths=(14, 13, 13, 13, 15, 32))
+                      t("l.verdict"), t("l.reason")], rows, widths=(14, 13, 12, 12, 18, 31))
     av, proj = analysis.availability, analysis.projection
     budget = Table.of([t("l.metric"), t("l.measured")], [
         (t("l.availability"), Cell(kpi_text(t, av.optimistic), True)),
