@@ -122,9 +122,11 @@ def _call_name(func: ast.expr) -> str:
     return type(func).__name__
 
 
-def code_problems(sources: list[str], parameters_index: int = 0) -> list[str]:
+def code_problems(sources: list[str], parameters_index: int = 0, opener: str = "open_phase",
+                  var: str = "report") -> list[str]:
     """Problems of a notebook's code cells, in order (``parameters_index``: the parameters
-    cell, where numeric constants are allowed)."""
+    cell, where numeric constants are allowed; ``opener`` and ``var``: the one library entry
+    point and the object every other cell calls, ``report = open_phase(...)``)."""
     problems: list[str] = []
     last = len(sources) - 1
     for n, source in enumerate(sources):
@@ -162,30 +164,30 @@ def code_problems(sources: list[str], parameters_index: int = 0) -> list[str]:
                 name = _call_name(func)
                 if name in FORBIDDEN_CALLS:
                     problems.append(f"{where}: call to {name}()")
-                elif isinstance(func, ast.Name) and func.id == "open_phase":
+                elif isinstance(func, ast.Name) and func.id == opener:
                     pass
                 elif (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
-                      and func.value.id == "report"):
+                      and func.value.id == var):
                     report_calls += 1
                     if func.attr == "save" and n != last:
-                        problems.append(f"{where}: report.save() before the last cell")
+                        problems.append(f"{where}: {var}.save() before the last cell")
                 else:
-                    problems.append(f"{where}: call to {ast.unparse(func)}() (only open_phase "
-                                    "and report.<method>())")
+                    problems.append(f"{where}: call to {ast.unparse(func)}() (only {opener} "
+                                    f"and {var}.<method>())")
             elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and n != parameters_index:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 if not (isinstance(node, ast.Assign) and len(targets) == 1
-                        and isinstance(targets[0], ast.Name) and targets[0].id == "report"):
-                    problems.append(f"{where}: assignment other than report = open_phase(...)")
+                        and isinstance(targets[0], ast.Name) and targets[0].id == var):
+                    problems.append(f"{where}: assignment other than {var} = {opener}(...)")
         if n != parameters_index and report_calls != 1:
-            problems.append(f"{where}: {report_calls} calls on report (one per cell)")
+            problems.append(f"{where}: {report_calls} calls on {var} (one per cell)")
     if sources:
         tail = ast.parse(sources[last]) if not _magic_lines(sources[last]) else None
         body = tail.body if tail is not None else []
         if not (len(body) == 1 and isinstance(body[0], ast.Expr)
                 and isinstance(body[0].value, ast.Call)
-                and ast.unparse(body[0].value) == "report.save()"):
-            problems.append("last code cell is not report.save()")
+                and ast.unparse(body[0].value) == f"{var}.save()"):
+            problems.append(f"last code cell is not {var}.save()")
     return problems
 
 
@@ -367,3 +369,28 @@ def test_report_methods_checker_sees_unknown_methods():
     methods = report_methods(cells_with("report.no_such_section()\n"))
     assert "no_such_section" in methods
     assert not callable(getattr(PhaseReport, "no_such_section", None))
+
+
+# --------------------------------------------------------------------------------------------
+# The change-window notebook follows the same rules
+# --------------------------------------------------------------------------------------------
+
+
+def test_validate_change_notebook_pair_and_rules():
+    from mm2report.notebook import ChangeReport
+
+    py, nb = read_py("validate-change"), read_ipynb("validate-change")
+    assert pair_differences(py, nb) == []
+    for book in (py, nb):
+        cells = code_cells(book)
+        assert "parameters" in cells[0].metadata.get("tags", [])
+        tree = ast.parse(cells[0].source)
+        names = [s.targets[0].id for s in tree.body]
+        assert names == ["campaign", "at", "window", "output_dir", "lang"]
+        assert all(isinstance(s.value, ast.Constant) for s in tree.body)
+        sources = [c.source for c in cells]
+        assert code_problems(sources, opener="open_change", var="check") == []
+        for node in ast.walk(ast.parse("\n".join(sources[1:]))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "check"):
+                assert callable(getattr(ChangeReport, node.func.attr, None)), node.func.attr
