@@ -151,6 +151,14 @@ class Document:
     title: str
     blocks: tuple  # Section | Chart
 
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<h1>{html.escape(self.title)}</h1>" + "".join(b._repr_html_() for b in self.blocks)
+
+    def __repr__(self) -> str:
+        return "\n\n".join([self.title, *(repr(b) for b in self.blocks)])
+
 
 def _sheet_value(t: Texts, line: SheetLine) -> str:
     k = line.kpi
@@ -243,6 +251,20 @@ def sla_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis", t
     return Document("conformite-sla", t("doc.sla"), tuple(blocks))
 
 
+def decision_reason(t: Texts, analysis: "CampaignAnalysis", decision: "ProductionDecision") -> str:
+    """Why the production decision is what it is, in the report's language."""
+    parts = []
+    blocking = analysis.decision.blocking
+    if blocking:
+        parts.append(t("d.reason_tests", criteria=", ".join(
+            f"{v.id} {t.status(v.status)}" for v in blocking)))
+    elif not decision.tests_go:
+        parts.append(t("d.reason_missing"))
+    if decision.blocking_actions:
+        parts.append(t("d.reason_p0", ids=", ".join(a.id for a in decision.blocking_actions)))
+    return " ; ".join(parts) if t.lang == "fr" else "; ".join(parts) or t("d.go_text")
+
+
 def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis",
                       plan: "ActionPlan | None", decision: "ProductionDecision") -> Document:
     rows = []
@@ -259,7 +281,7 @@ def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysi
         Cell(t("d.go") if decision.go else t("d.nogo"), status=final_status),
         Cell("GO" if decision.tests_go else "NOGO",
              status=Status.PASS if decision.tests_go else Status.FAIL),
-        decision.reason)])
+        decision_reason(t, analysis, decision) if not decision.go else t("d.go_text"))])
     blocking_rows = []
     for v in analysis.decision.blocking:
         acts = plan.for_criterion(v.id) if plan is not None else ()
@@ -310,7 +332,8 @@ def summary_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis
     prio = Table.of(["#", t("d.action"), t("d.priority"), t("d.impact"), t("d.due")], [
         (str(n + 1), f"{a.id} {a.title}", a.priority, t(f"imp.{a.impact}"), t.day(a.due))
         for n, a in enumerate(top)])
-    headline = t("d.go_text") if decision.go else t("d.nogo_text", reason=decision.reason)
+    headline = (t("d.go_text") if decision.go else
+                t("d.nogo_text", reason=decision_reason(t, analysis, decision)))
     return Document("synthese", t("doc.summary"), (
         Section("", (headline,), (scores,), level=1),
         Section(t("d.sla_table"), (), (sla,)),

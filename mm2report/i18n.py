@@ -242,6 +242,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "Decision: GO to production. Every criterion passes and no blocking action "
                   "is open."),
     "d.nogo_text": ("Décision : NOGO production — {reason}.", "Decision: NOGO production — {reason}."),
+    "d.reason_tests": ("tests NOGO (critères {criteria})", "tests NOGO (criteria {criteria})"),
+    "d.reason_missing": ("tests NOGO (critères manquants)", "tests NOGO (criteria missing)"),
+    "d.reason_p0": ("actions P0 ouvertes : {ids}", "open P0 actions: {ids}"),
     "d.criteria": ("Critères GO/NOGO", "GO/NOGO criteria"),
     "d.phase": ("Phase", "Phase"),
     "d.blocking": ("Points bloquants", "Blocking points"),

@@ -112,46 +112,111 @@ def print_pdf(html_file: Path, pdf_file: Path, browser: str) -> None:
                              f"{proc.stderr.strip()[-500:]}")
 
 
-def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str | None = None,
-                 outputs: str | os.PathLike | None = None, pdf: bool = True,
-                 now: datetime | None = None) -> ReportBuild:
+@dataclass
+class Deliverables:
+    """The five documents of a run, in one language; each displays itself in Jupyter."""
+
+    campaign: object
+    run_dir: Path | None
+    analysis: object
+    decision: object
+    texts: object
+    documents: list
+    generated: datetime
+
+    def document(self, key: str):
+        return next(d for d in self.documents if d.key == key)
+
+    def sheet(self):
+        return self.document("fiche-technique")
+
+    def sla(self):
+        return self.document("conformite-sla")
+
+    def decision_record(self):
+        return self.document("decision-go-nogo")
+
+    def summary(self):
+        return self.document("synthese")
+
+    def plan(self):
+        return self.document("plan-action")
+
+
+def open_deliverables(campaign=None, run: str | None = None, *, lang: str | None = None,
+                      outputs: str | os.PathLike | None = None,
+                      now: datetime | None = None) -> Deliverables:
+    """The deliverables of ``run`` (default: the latest complete run of the campaign).
+
+    With no campaign (the embedded demo) and no run yet, the phases are analysed here from the
+    demo snapshot: the same results a run would write (a test proves the equality)."""
     from . import plots
     from .actions import load_plan, production_decision
     from .deliverables import (decision_document, plan_document, sheet_document, sla_document,
                                summary_document)
     from .i18n import texts
-    from .notebook import Chart
-    from .params import load_campaign
+    from .notebook import Chart, resolve_campaign
     from .results import RESULTS_FILE, combine_run, read_results
 
-    campaign = load_campaign(params)
-    language = lang or campaign.campaign.language
+    demo = campaign in (None, "")
+    camp = resolve_campaign(campaign)
+    language = lang or camp.campaign.language
     if language not in ("fr", "en"):
-        raise ParameterError(str(params), [("--lang", f"{language!r}: expected fr or en")])
+        raise ParameterError("lang", [("--lang", f"{language!r}: expected fr or en")])
+    parent = Path(outputs or OUTPUTS).resolve() / camp.campaign.name
+    run_dir = None
+    if run is not None or not demo or find_latest(parent) is not None:
+        run_dir = find_run(parent, run)
+        results = [read_results(p / RESULTS_FILE) for p in sorted(run_dir.iterdir())
+                   if (p / RESULTS_FILE).exists()]
+        if not results:
+            raise ParameterError(str(run_dir), [("results.json", "none in this run")])
+        analysis = combine_run(camp, results)
+    else:
+        from .evaluate import evaluate
+        from .sources import open_source
+
+        with open_source(camp) as source:
+            analysis = evaluate(camp, source)
+    plan = load_plan(camp.action_plan) if camp.action_plan else None
+    decision = production_decision(analysis.decision.go, analysis.decision.reason, plan)
+    t = texts(language, camp.campaign.tz)
+    now = now or datetime.now(timezone.utc)
+    timeline = Chart(plots.availability_timeline(analysis, t), t("l.availability"))
+    gantt = Chart(plots.gantt(plan, t, now.astimezone(t.tz).date()), t("d.gantt")) if plan else None
+    docs = [sheet_document(t, camp, analysis),
+            sla_document(t, camp, analysis, timeline),
+            decision_document(t, camp, analysis, plan, decision),
+            summary_document(t, camp, analysis, plan, decision),
+            plan_document(t, plan, decision, gantt)]
+    return Deliverables(camp, run_dir, analysis, decision, t, docs, now)
+
+
+def find_latest(parent: Path) -> Path | None:
+    from .run import list_runs
+
+    runs = list_runs(parent)
+    return runs[-1] if runs else None
+
+
+def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str | None = None,
+                 outputs: str | os.PathLike | None = None, pdf: bool = True,
+                 now: datetime | None = None) -> ReportBuild:
+    from .params import load_campaign
+
+    campaign = load_campaign(params)
     browser = chromium() if pdf else None
     if pdf and browser is None:
         raise Mm2ReportError("PDF needs the Debian chromium package (apt-get install chromium), "
                              "or use --no-pdf")
+    if lang is not None and lang not in ("fr", "en"):
+        raise ParameterError(str(params), [("--lang", f"{lang!r}: expected fr or en")])
     parent = Path(outputs or OUTPUTS).resolve() / campaign.campaign.name
     run_dir = find_run(parent, run)
-    results = [read_results(p / RESULTS_FILE) for p in sorted(run_dir.iterdir())
-               if (p / RESULTS_FILE).exists()]
-    if not results:
-        raise ParameterError(str(run_dir), [("results.json", "none in this run")])
-    analysis = combine_run(campaign, results)
-    plan = load_plan(campaign.action_plan) if campaign.action_plan else None
-    decision = production_decision(analysis.decision.go, analysis.decision.reason, plan)
-    t = texts(language, campaign.campaign.tz)
-    now = now or datetime.now(timezone.utc)
-    date_text = t.dt(now)
-
-    timeline = Chart(plots.availability_timeline(analysis, t), t("l.availability"))
-    gantt = Chart(plots.gantt(plan, t, now.astimezone(t.tz).date()), t("d.gantt")) if plan else None
-    docs = [sheet_document(t, campaign, analysis),
-            sla_document(t, campaign, analysis, timeline),
-            decision_document(t, campaign, analysis, plan, decision),
-            summary_document(t, campaign, analysis, plan, decision),
-            plan_document(t, plan, decision, gantt)]
+    built = open_deliverables(campaign, str(run_dir), lang=lang, outputs=outputs, now=now)
+    t, docs, decision = built.texts, built.documents, built.decision
+    language = t.lang
+    date_text = t.dt(built.generated)
 
     base = f"deliverables-{language}"
     final = run_dir / base
@@ -186,7 +251,10 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
         phase_links = "".join(
             f"<li><a href=\"../{name}/{name}.html\">{html.escape(t(f'phase.{phase}'))}</a></li>"
             for phase, name in NOTEBOOKS.items() if (run_dir / name / f"{name}.html").exists())
-        verdict = t("d.go_text") if decision.go else t("d.nogo_text", reason=decision.reason)
+        from .deliverables import decision_reason
+
+        verdict = (t("d.go_text") if decision.go else
+                   t("d.nogo_text", reason=decision_reason(t, built.analysis, decision)))
         index = (f"<header class=\"cover\"><div class=\"client\">"
                  f"{html.escape(campaign.campaign.client or '')}</div>"
                  f"<h1>{html.escape(t('d.index'))} — {html.escape(campaign.campaign.name)}</h1>"
@@ -205,4 +273,5 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
                        ("GO" if decision.go else "NO-GO") + f" ({decision.reason})")
 
 
-__all__ = ["ReportBuild", "build_report", "find_run", "print_pdf"]
+__all__ = ["Deliverables", "ReportBuild", "build_report", "find_run", "open_deliverables",
+           "print_pdf"]

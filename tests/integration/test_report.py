@@ -134,3 +134,39 @@ def test_open_p0_blocks_production_even_when_every_test_passes(tmp_path):
 def test_bad_input_exit_2(tmp_path):
     r = cli("report", DEMO, "--outputs", tmp_path)  # no run yet
     assert r.returncode == 2 and "--run" in r.stderr
+
+
+def test_html_renders_in_headless_chromium_screenshot_kept(demo):
+    run, d, _ = demo
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for doc in ("index", "decision-go-nogo"):
+        shot = ARTIFACTS / f"{doc}-screen.png"
+        shot.unlink(missing_ok=True)
+        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                        "--hide-scrollbars", "--window-size=1200,1600", f"--screenshot={shot}",
+                        (d / f"{doc}.html").as_uri()], capture_output=True, timeout=120,
+                       env={"HOME": str(run)})
+        assert shot.stat().st_size > 20_000, doc  # a rendered page, not a blank one
+    index = (d / "index.html").read_text()
+    for doc in DOCS:
+        assert f'href="{doc}.html"' in index and f'href="{doc}.pdf"' in index
+    assert 'href="../03-latency/03-latency.html"' in index
+
+
+def test_the_synthesis_notebook_shows_the_same_documents(demo, tmp_path):
+    run, d, _ = demo
+    out = tmp_path / "deliverables.ipynb"
+    r = subprocess.run([str(Path(sys.executable).parent / "papermill"),
+                        str(ROOT / "notebooks" / "deliverables.ipynb"), str(out),
+                        "-p", "campaign", str(DEMO), "-p", "run", str(run), "--no-progress-bar"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    import nbformat
+
+    nb = nbformat.read(out, as_version=4)
+    shown = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells
+                    for o in c.get("outputs", []))
+    sheet = (d / "fiche-technique.html").read_text()
+    for row in re.findall(r"<tr>.*?</tr>", sheet.split("<tbody>", 1)[1]):
+        assert row in shown  # every line of the printed sheet, identical
+    assert "NOGO" in shown and not list(tmp_path.glob("**/results.json"))

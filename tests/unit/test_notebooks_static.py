@@ -123,7 +123,7 @@ def _call_name(func: ast.expr) -> str:
 
 
 def code_problems(sources: list[str], parameters_index: int = 0, opener: str = "open_phase",
-                  var: str = "report") -> list[str]:
+                  var: str = "report", saves: bool = True) -> list[str]:
     """Problems of a notebook's code cells, in order (``parameters_index``: the parameters
     cell, where numeric constants are allowed; ``opener`` and ``var``: the one library entry
     point and the object every other cell calls, ``report = open_phase(...)``)."""
@@ -181,7 +181,7 @@ def code_problems(sources: list[str], parameters_index: int = 0, opener: str = "
                     problems.append(f"{where}: assignment other than {var} = {opener}(...)")
         if n != parameters_index and report_calls != 1:
             problems.append(f"{where}: {report_calls} calls on {var} (one per cell)")
-    if sources:
+    if sources and saves:
         tail = ast.parse(sources[last]) if not _magic_lines(sources[last]) else None
         body = tail.body if tail is not None else []
         if not (len(body) == 1 and isinstance(body[0], ast.Expr)
@@ -394,3 +394,22 @@ def test_validate_change_notebook_pair_and_rules():
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and isinstance(node.func.value, ast.Name) and node.func.value.id == "check"):
                 assert callable(getattr(ChangeReport, node.func.attr, None)), node.func.attr
+
+
+def test_deliverables_notebook_pair_and_rules():
+    from mm2report.report import Deliverables
+
+    py, nb = read_py("deliverables"), read_ipynb("deliverables")
+    assert pair_differences(py, nb) == []
+    for book in (py, nb):
+        cells = code_cells(book)
+        assert "parameters" in cells[0].metadata.get("tags", [])
+        names = [s.targets[0].id for s in ast.parse(cells[0].source).body]
+        assert names == ["campaign", "run", "lang", "output_dir"]
+        sources = [c.source for c in cells]
+        assert code_problems(sources, opener="open_deliverables", var="docs", saves=False) == []
+        assert "save" not in " ".join(sources)  # a synthesis writes nothing
+        for node in ast.walk(ast.parse("\n".join(sources[1:]))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "docs"):
+                assert callable(getattr(Deliverables, node.func.attr, None)), node.func.attr
