@@ -369,7 +369,7 @@ def plan_document(t: Texts, plan: "ActionPlan | None", decision: "ProductionDeci
                 (t("d.risks"), "; ".join(a.risks) or "—"), (t("d.rollback"), a.rollback or "—")]
         details.append(Section(f"{a.id} — {a.title} ({a.priority})",
                                (a.description,) if a.description else (),
-                               (Table.of([t("l.metric"), t("d.value")], rows),), level=3))
+                               (Table.of([t("d.attribute"), t("d.value")], rows),), level=3))
     kpis = Table.of([t("l.metric"), t("d.target"), t("d.frequency")],
                     [(k.name, k.target, k.frequency or "—") for k in plan.kpis])
     closure = Table.of([t("d.item"), t("d.status")],

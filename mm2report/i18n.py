@@ -282,6 +282,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "d.risks": ("Risques", "Risks"),
     "d.rollback": ("Retour arrière", "Rollback"),
     "d.value": ("Valeur", "Value"),
+    "d.attribute": ("Attribut", "Attribute"),
     "d.kpis": ("Indicateurs de suivi", "Follow-up indicators"),
     "d.target": ("Cible", "Target"),
     "d.frequency": ("Fréquence", "Frequency"),
