@@ -9,6 +9,7 @@ displayable pieces the phase notebooks use.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
@@ -205,21 +206,32 @@ def objective(t: Texts, v: Verdict, campaign: "Campaign") -> str:
     }.get(v.id, v.threshold)
 
 
-def _gap(t: Texts, v: Verdict) -> str:
-    """Measured minus objective for numeric SLA lines (negative: margin)."""
-    import re
+_OP = re.compile(r"^\s*([<>]=?|==)")
 
-    m = re.match(r"^[<>=]+\s*([0-9.]+)", v.threshold or "")
-    if not m or not isinstance(v.value, (int, float)):
+
+def _gap(t: Texts, v: Verdict) -> str:
+    """How far the measured value is from the objective, signed so that a negative gap is a
+    margin: measured − objective for "<" objectives, objective − measured for ">" ones.
+
+    The objective is the number the verdict was judged against: the threshold text of a
+    compared verdict ("< 600 s", ">= 99.9886 %"), parsed in full (no rounding, no exponent)."""
+    m = _OP.match(v.threshold or "")
+    number = re.match(r"^\s*[<>=]+\s*([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)", v.threshold or "")
+    if not m or not number or not isinstance(v.value, (int, float)):
         return "—"
-    gap = float(v.value) - float(m.group(1))
+    limit, value = float(number.group(1)), float(v.value)
+    gap = value - limit if m.group(1).startswith("<") else limit - value
+    if gap == 0:
+        sign = ""
+    else:
+        sign = "-" if gap < 0 else "+"
     if v.unit == "s":
-        return ("+" if gap > 0 else "-") + t.duration(abs(gap))
+        return sign + t.duration(abs(gap))
     if v.unit == "%":
-        return t.num(gap, 4, "pt")
+        return sign + t.num(abs(gap), 4, "pt")
     from .notebook import unit_text
 
-    return t.sig(gap, unit_text(t, v.unit))
+    return sign + t.sig(abs(gap), unit_text(t, v.unit))
 
 
 def sla_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis", timeline) -> Document:
@@ -232,7 +244,7 @@ def sla_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis", t
                       t("l.verdict"), t("l.reason")], rows, widths=(14, 13, 12, 12, 18, 31))
     av, proj = analysis.availability, analysis.projection
     budget = Table.of([t("l.metric"), t("l.measured")], [
-        (t("l.availability"), Cell(kpi_text(t, av.optimistic), True)),
+        (t("d.availability_measured"), Cell(kpi_text(t, av.optimistic), True)),
         (t("l.availability_pess"), Cell(kpi_text(t, av.pessimistic), True)),
         (t("d.budget_year"), Cell(t.duration(av.budget_year_s), True)),
         (t("d.budget_day"), Cell(t.duration(av.budget_day_s), True)),

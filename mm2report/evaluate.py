@@ -219,7 +219,9 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
     unknown = sum(p.availability.unknown_s for p in analysed.values())
     degraded = sum(p.availability.degraded_s for p in analysed.values())
     avail = availability_of(total, down, unknown, degraded, th.availability_pct, evidence)
-    projection = annual_projection(all_incidents, campaign_hours=(total - unknown) / 3600,
+    # error-scenario outages last until the tester acts: left out of the projection as of MTTR
+    projection = annual_projection(recovery_incidents(all_incidents),
+                                   campaign_hours=(total - unknown) / 3600,
                                    faults_per_year=campaign.projection.faults_per_year,
                                    target_pct=th.availability_pct)
     last = max((p for p in analysed.values()), key=lambda p: p.end, default=None)

@@ -71,11 +71,16 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 }
 
 
+def _number(x: float) -> str:
+    """A threshold in full (1000000, 99.9886, 0.5): never an exponent, never rounded."""
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
 def compare(id: str, title: str, kpi: Kpi, op: str, limit: float, *, unit: str | None = None,
             phase: str | None = None, scale: float = 1.0, shown_unit: str | None = None) -> Verdict:
     """Verdict of ``kpi.value * scale  op  limit``, fail-safe on missing or partial data."""
     unit = shown_unit or unit or kpi.unit
-    threshold = f"{op} {limit:g} {unit}".strip()
+    threshold = f"{op} {_number(limit)} {unit}".strip()
     if not kpi.known:
         why = "; ".join(kpi.notes) or "no value"
         return Verdict(id, title, Status.INCONCLUSIVE, None, unit, threshold,
@@ -286,7 +291,7 @@ def _resilience(p: "PhaseAnalysis | None", th) -> Verdict:
     parts.append(no_loss(p))
     worst = max((i.duration_s for i in p.incidents), default=0.0)
     return combine("6", CRITERIA["6"][1], parts, phase="resilience", value=worst, unit="s",
-                   threshold=f"< {rto:g} s per incident")
+                   threshold=f"< {_number(rto)} s per incident")
 
 
 def _errors(p: "PhaseAnalysis | None") -> Verdict:
@@ -394,7 +399,7 @@ def sla(analysis: "CampaignAnalysis", campaign: "Campaign") -> tuple[Verdict, ..
     if not avail.known:
         out.append(fact("sla-availability", "Availability", Status.INCONCLUSIVE,
                         "; ".join(avail.notes + proj.unproven), unit="%",
-                        threshold=f">= {th.availability_pct:g} %"))
+                        threshold=f">= {_number(th.availability_pct)} %"))
     else:
         status = {"proven": Status.PASS, "disproven": Status.FAIL}.get(proj.verdict_hint,
                                                                      Status.INCONCLUSIVE)
@@ -402,7 +407,7 @@ def sla(analysis: "CampaignAnalysis", campaign: "Campaign") -> tuple[Verdict, ..
                   "disproven": "even the optimistic projection exceeds the yearly budget"}.get(
             proj.verdict_hint, "the campaign cannot prove it: " + "; ".join(proj.unproven))
         out.append(fact("sla-availability", "Availability", status, reason, value=avail.value,
-                        unit="%", threshold=f">= {th.availability_pct:g} %"))
+                        unit="%", threshold=f">= {_number(th.availability_pct)} %"))
     rt = analysis.restore
     out.append(compare("sla-mttr", "MTTR", rt.mttr, "<", th.mttr.total_seconds(), unit="s"))
     out.append(compare("sla-rto", "RTO", rt.rto, "<", th.rto.total_seconds(), unit="s"))
