@@ -228,7 +228,7 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
     staging.mkdir()
     try:
         running = f"{campaign.campaign.client or ''} — {campaign.campaign.name} — {date_text}"
-        page_label = "Page" if language == "en" else "Page"
+        page_label = "Page"  # the same word in French and English
         files = []
         for doc in docs:
             cover = (f"<header class=\"cover\"><div class=\"client\">"
