@@ -234,12 +234,40 @@ def _gap(t: Texts, v: Verdict) -> str:
     return sign + t.sig(abs(gap), unit_text(t, v.unit))
 
 
+def unproven_lines(t: Texts, proj) -> tuple[str, ...]:
+    """What the campaign cannot prove (the projection's statements) in the report's language."""
+    out = []
+    for reason in proj.reasons:
+        kind = reason[0]
+        if kind == "unobserved":
+            out.append(t("u.unobserved", kind=t.event(reason[1]), n=t.sig(reason[2])))
+        elif kind == "no_incident":
+            out.append(t("u.no_incident"))
+        elif kind == "natural_bound":
+            hours, rate, needed = reason[1], reason[2], reason[3]
+            key = "u.natural_bound" if needed else "u.planned_exceed"
+            out.append(t(key, hours=t.num(hours), rate=t.num(rate, 3),
+                         needed=t.num(needed) if needed else ""))
+    return tuple(out)
+
+
+def sla_reason(t: Texts, v: Verdict, analysis: "CampaignAnalysis") -> str:
+    """The availability line's reason in the report's language; other lines keep theirs."""
+    if v.id != "sla-availability" or t.lang == "en":
+        return v.reason
+    proj = analysis.projection
+    if proj.verdict_hint in ("proven", "disproven") and v.status is not Status.INCONCLUSIVE:
+        return t(f"u.{proj.verdict_hint}")
+    return t("u.cannot", lines=" ; ".join(unproven_lines(t, proj)))
+
+
 def sla_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis", timeline) -> Document:
     from .notebook import value_text
 
     rows = [(t(f"sla.{v.id}"), objective(t, v, campaign), Cell(value_text(t, v), True),
              Cell(_gap(t, v), True),
-             Cell(t.status(v.status), status=v.status), v.reason) for v in analysis.sla]
+             Cell(t.status(v.status), status=v.status), sla_reason(t, v, analysis))
+            for v in analysis.sla]
     table = Table.of([t("l.metric"), t("d.objective"), t("l.measured"), t("d.gap"),
                       t("l.verdict"), t("l.reason")], rows, widths=(14, 13, 12, 12, 18, 31))
     av, proj = analysis.availability, analysis.projection
@@ -255,7 +283,7 @@ def sla_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis", t
         (t("d.projected_availability"), Cell(kpi_text(t, proj.availability_pct), True)),
         (t("d.hours_needed"), Cell(t.num(proj.hours_needed) + " h" if proj.hours_needed else "—", True)),
     ])
-    cannot = Section(t("d.cannot_prove"), tuple(proj.unproven) or (t("l.none"),), level=3)
+    cannot = Section(t("d.cannot_prove"), unproven_lines(t, proj) or (t("l.none"),), level=3)
     blocks = [Section("", (t("d.sla_intro"),), (table,), level=1)]
     if timeline is not None:
         blocks.append(timeline)

@@ -244,6 +244,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "Decision: GO to production. Every criterion passes and no blocking action "
                   "is open."),
     "d.nogo_text": ("Décision : NOGO production — {reason}.", "Decision: NOGO production — {reason}."),
+    "u.unobserved": ("{kind} : {n} par an attendu(s), jamais observé(s) en panne pendant la "
+                     "campagne ; son coût n'est pas mesuré",
+                     "{kind}: expected {n} a year but not observed causing an outage in the "
+                     "campaign; its cost is unmeasured"),
+    "u.no_incident": ("aucun incident observé : pas de temps de rétablissement pour chiffrer le "
+                      "coût d'une panne",
+                      "no incident observed: no restore time to project a failure's cost"),
+    "u.natural_bound": ("{hours} h de campagne bornent les pannes naturelles à {rate} par heure au "
+                        "plus ; prouver l'objectif demande environ {needed} h sans incident naturel",
+                        "{hours} h of campaign bound natural failures to at most {rate} per hour; "
+                        "showing the target needs about {needed} h without a natural incident"),
+    "u.planned_exceed": ("{hours} h de campagne bornent les pannes naturelles à {rate} par heure au "
+                         "plus ; les pannes planifiées dépassent à elles seules le budget",
+                         "{hours} h of campaign bound natural failures to at most {rate} per hour; "
+                         "the planned faults alone exceed the budget"),
+    "u.cannot": ("la campagne ne peut pas le prouver : {lines}", "the campaign cannot prove it: {lines}"),
+    "u.proven": ("même la projection pessimiste tient dans le budget annuel",
+                 "even the pessimistic projection fits the yearly budget"),
+    "u.disproven": ("même la projection optimiste dépasse le budget annuel",
+                    "even the optimistic projection exceeds the yearly budget"),
     "d.reason_tests": ("tests NOGO (critères {criteria})", "tests NOGO (criteria {criteria})"),
     "d.reason_missing": ("tests NOGO (critères manquants)", "tests NOGO (criteria missing)"),
     "d.reason_p0": ("actions P0 ouvertes : {ids}", "open P0 actions: {ids}"),

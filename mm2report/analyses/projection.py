@@ -57,6 +57,9 @@ class Projection:
     verdict_hint: str  # "proven", "disproven" or "unproven"
     hours_needed: float | None  # incident-free hours needed to bound the natural rate enough
     unproven: tuple[str, ...]
+    # the same statements as data, for reports in other languages: ("unobserved", kind,
+    # per_year), ("no_incident",), ("natural_bound", hours, max_rate_per_hour, hours_needed|None)
+    reasons: tuple[tuple[str | float | None, ...], ...] = ()
 
 
 def annual_projection(incident_list: Sequence[Incident], *, campaign_hours: float,
@@ -67,7 +70,7 @@ def annual_projection(incident_list: Sequence[Incident], *, campaign_hours: floa
     durations = [i.duration_s for i in incident_list]
     mttr = float(np.mean(durations)) if durations else None
     worst = float(np.max(durations)) if durations else None
-    unproven = []
+    unproven, reasons = [], []
     if T <= 0:
         rate = missing("natural_failure_rate", "1/h", "no campaign time with data")
         lo = hi = point = None
@@ -93,10 +96,12 @@ def annual_projection(incident_list: Sequence[Incident], *, campaign_hours: floa
             faults.append(FaultProjection(kind, per_year, 0, None, None, None, None))
             unproven.append(f"{kind}: expected {per_year:g} a year but not observed causing an "
                             f"outage in the campaign; its cost is unmeasured")
+            reasons.append(("unobserved", kind, float(per_year)))
 
     if point is None or mttr is None:
         if mttr is None:
             unproven.append("no incident observed: no restore time to project a failure's cost")
+            reasons.append(("no_incident",))
         downtime = missing("projected_downtime_year", "s", "no restore time or no campaign time")
         avail = missing("projected_availability", "%", "no restore time or no campaign time")
         hint, needed = "unproven", None
@@ -126,10 +131,11 @@ def annual_projection(incident_list: Sequence[Incident], *, campaign_hours: floa
                 f"{T:,.0f} h of campaign bound natural failures to at most {hi:.3g} per hour; "
                 + (f"showing the target needs about {needed:,.0f} h without a natural incident"
                    if needed else "the planned faults alone exceed the budget"))
+            reasons.append(("natural_bound", float(T), float(hi), needed))
     if not faults_per_year:
         unproven.append("no yearly fault frequencies in the parameters: planned faults are not projected")
     return Projection(T, n, rate, tuple(faults), downtime, avail, budget, target_pct, hint,
-                      needed, tuple(unproven))
+                      needed, tuple(unproven), tuple(reasons))
 
 
 __all__ = ["FaultProjection", "Projection", "annual_projection"]

@@ -250,7 +250,7 @@ def projection(raw: Raw) -> dict:
     lo = stats.chi2.ppf(0.025, 2 * n) / (2 * hours) if n else 0.0
     hi = stats.chi2.ppf(0.975, 2 * n + 2) / (2 * hours)
     planned = {"point": 0.0, "opt": 0.0, "pes": 0.0}
-    unproven, unmeasured = [], False
+    unproven, unmeasured, said = [], False, []
     for kind, per_year in sorted(raw.params["projection"]["faults_per_year"].items()):
         linked = [i["duration_s"] for i in incidents if i["event"] and i["event"]["kind"] == kind]
         if linked:
@@ -261,6 +261,7 @@ def projection(raw: Raw) -> dict:
             unmeasured = True
             unproven.append(f"{kind}: expected {per_year:g} a year but not observed causing an "
                             f"outage in the campaign; its cost is unmeasured")
+            said.append(("unobserved", kind, per_year))
     point = planned["point"] + n / hours * (YEAR_S / 3600) * mean(durations)
     opt = planned["opt"] + lo * (YEAR_S / 3600) * min(durations)
     pes = planned["pes"] + hi * (YEAR_S / 3600) * max(durations)
@@ -275,8 +276,9 @@ def projection(raw: Raw) -> dict:
                         f"hour; " + (f"showing the target needs about {needed:,.0f} h without a "
                                      f"natural incident" if needed else
                                      "the planned faults alone exceed the budget"))
+        said.append(("natural", hours, hi, needed))
     return {"point": point, "opt": opt, "pes": pes, "hint": hint, "needed": needed,
-            "unproven": unproven, "budget": budget,
+            "unproven": unproven, "said": said, "budget": budget,
             "availability": 100 * (1 - min(point, YEAR_S) / YEAR_S)}
 
 
@@ -315,6 +317,9 @@ def sla_expected(t: Texts, raw: Raw, th) -> dict[str, list[str | None]]:
     avail_reason = {"proven": "even the pessimistic projection fits the yearly budget",
                     "disproven": "even the optimistic projection exceeds the yearly budget"}.get(
         proj["hint"], "the campaign cannot prove it: " + "; ".join(proj["unproven"]))
+    if t.lang == "fr":  # French documents say it in French
+        avail_reason = {"proven": t("u.proven"), "disproven": t("u.disproven")}.get(
+            proj["hint"], t("u.cannot", lines=" ; ".join(cannot_prove(t, proj["said"]))))
     rows["sla-availability"] = (f"≥ {t.pct(th.availability_pct)}", t.pct(avail),
                                 signed(th.availability_pct - avail, lambda g: t.num(g, 4, "pt")),
                                 avail_status,
@@ -453,6 +458,20 @@ def test_every_number_of_the_technical_sheet_equals_the_results(demo, raw, lang)
                 sheet_expected(t, raw))
 
 
+def cannot_prove(t: Texts, said: list[tuple]) -> list[str]:
+    """The projection's statements in the report's language (the i18n catalogue's wording)."""
+    lines = []
+    for item in said:
+        if item[0] == "unobserved":
+            lines.append(t("u.unobserved", kind=t.event(item[1]), n=t.sig(item[2])))
+        else:
+            _, hours, hi, needed = item
+            lines.append(t("u.natural_bound", hours=t.num(hours), rate=t.num(hi, 3),
+                           needed=t.num(needed)) if needed else
+                         t("u.planned_exceed", hours=t.num(hours), rate=t.num(hi, 3), needed=""))
+    return lines
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_every_number_of_the_sla_report_equals_the_results(demo, raw, lang):
     run, _ = demo
@@ -464,7 +483,7 @@ def test_every_number_of_the_sla_report_equals_the_results(demo, raw, lang):
                       t("l.verdict"), t("l.reason")], sla_expected(t, raw, th))
     check_table(budget, [t("l.metric"), t("l.measured")], budget_expected(t, raw))
     text = page.read_text(encoding="utf-8")
-    for line in projection(raw)["unproven"]:  # "what the campaign cannot prove"
+    for line in cannot_prove(t, projection(raw)["said"]):  # "what the campaign cannot prove"
         assert f"<p>{html.escape(line)}</p>" in text, line
 
 
