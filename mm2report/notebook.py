@@ -25,10 +25,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-import pandas as pd
-
 from . import plots
-from .analyses.core import Kpi, to_jsonable
+from .analyses.core import Kpi
 from .analyses.data import PhaseData, fetch_phase
 from .analyses.state import restore_times
 from .errors import ParameterError
@@ -45,7 +43,7 @@ if TYPE_CHECKING:
 
     from .change import ChangeValidation
 
-from .paths import DEMO_CAMPAIGN, NOTEBOOKS, ROOT  # noqa: F401  (re-exported)
+from .paths import DEMO_CAMPAIGN, NOTEBOOKS  # noqa: F401  (re-exported)
 
 assert tuple(NOTEBOOKS) == PHASE_NAMES
 

@@ -18,7 +18,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
 
 from .errors import Mm2ReportError, ParameterError
 from .paths import NOTEBOOKS, OUTPUTS
