@@ -254,7 +254,7 @@ def unproven_lines(t: Texts, proj) -> tuple[str, ...]:
 def sla_reason(t: Texts, v: Verdict, analysis: "CampaignAnalysis") -> str:
     """The availability line's reason in the report's language; other lines keep theirs."""
     if v.id != "sla-availability" or t.lang == "en":
-        return v.reason
+        return t.reason(v)
     proj = analysis.projection
     if proj.verdict_hint in ("proven", "disproven") and v.status is not Status.INCONCLUSIVE:
         return t(f"u.{proj.verdict_hint}")
@@ -312,7 +312,7 @@ def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysi
         rows.append((f"{v.id}. {t.criterion(v)}", t(f"phase.{v.phase}") if v.phase else "—",
                      Cell(_value(t, v), True), v.threshold or "—",
                      Cell("GO" if v.go else "NOGO", status=Status.PASS if v.go else v.status),
-                     v.reason, evidence_names(v.evidence)))
+                     t.reason(v), evidence_names(v.evidence)))
     criteria = Table.of([t("l.criterion"), t("d.phase"), t("l.measured"), t("l.threshold"),
                          t("l.verdict"), t("l.reason"), t("l.evidence")], rows,
                         widths=(15, 10, 10, 10, 8, 32, 15))

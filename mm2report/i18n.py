@@ -364,6 +364,72 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ck.prometheus_alerts": ("Alertes Prometheus configurées", "Prometheus alerts configured"),
     "ck.notification_tested": ("Notification (Slack/PagerDuty) testée", "Notification (Slack/PagerDuty) tested"),
     "ck.rollback_tested": ("Rollback testé", "Rollback tested"),
+    # verdict reasons (mm2report.verdicts: Verdict.key / args); English keeps Verdict.reason
+    "r.cmp.pass": ("{value}, seuil {threshold} : respecté", "{value} satisfies {threshold}"),
+    "r.cmp.fail": ("{value}, seuil {threshold} : non respecté", "{value} does not satisfy {threshold}"),
+    "r.cmp.partial": ("mesuré sur {pct} des relevés seulement", "measured on {pct} of the readings only"),
+    "r.cmp.missing": ("non mesuré ({why})", "not measured: {why}"),
+    "r.down.fail": ("{n} incident(s), {down} d'interruption", "{n} incident(s), {down} DOWN"),
+    "r.down.unknown": ("{unknown} sans données suffisantes pour conclure",
+                       "{unknown} without enough data to tell"),
+    "r.down.pass": ("jamais interrompu, chaque pas de mesure connu", "never DOWN, every step known"),
+    "r.offsets.gap": ("relevés de l'exporter complets à {pct} : une lacune pourrait masquer une "
+                      "remise à zéro des offsets ou un topic recréé",
+                      "exporter readings {pct} complete: a gap could hide an offset reset or a "
+                      "recreated topic"),
+    "r.load.pass": ("{n} messages produits", "{n} records produced"),
+    "r.load.none": ("aucun message produit pendant la phase (ou offsets inconnus)",
+                    "no record produced during the phase (or offsets unknown)"),
+    "r.absent": ("phase {name} non analysée", "phase {name} not analysed"),
+    "r.stability.ok": ("débit régulier, retard borné, aucune tendance à la hausse",
+                       "steady throughput, bounded lag, no upward trend"),
+    "r.stability.problems": ("{problems}", "{problems}"),
+    "r.cap.partial": ("relevés d'un palier complets à {pct} seulement",
+                      "a load step's readings are only {pct} complete"),
+    "r.cap.pass": ("capacité maximale testée {max} (recommandée {rec})",
+                   "max tested capacity {max} (recommended {rec})"),
+    "r.known": ("{unknown} sans données suffisantes", "{unknown} without enough data"),
+    "r.errors.none": ("aucun scénario d'erreur dans la phase d'erreurs",
+                      "no error scenario in the errors phase"),
+    "r.errors.observed": ("état des tâches, erreurs et reprise observés",
+                          "task state, errors and recovery observed"),
+    "r.errors.unobserved": ("état des tâches, nombre d'erreurs ou reprise non observés",
+                            "task state, error count or recovery not observed"),
+    "r.manual.missing": ("élément manuel « {item} » non renseigné", "manual item '{item}' not filled in"),
+    "r.manual.done": ("fait le {date}{by} : {proof}", "done on {date}{by}: {proof}"),
+    "r.manual.by": ("par {by}", "by {by}"),
+    "r.manual.not_done": ("élément manuel « {item} » non fait", "manual item '{item}' not done"),
+    "r.manual.na": ("élément manuel « {item} » marqué sans objet : le critère ne peut pas être levé",
+                    "manual item '{item}' marked not applicable: the criterion cannot be waived"),
+    "r.alerts.pass": ("{n} règle(s) attendue(s) chargée(s) et saine(s) (API /api/v1/rules de "
+                      "Prometheus)", "{n} expected rule(s) loaded and healthy"),
+    "r.alerts.absent": ("non chargées : {names}", "not loaded: {names}"),
+    "r.alerts.broken": ("en échec d'évaluation : {names}", "failing to evaluate: {names}"),
+    "r.alerts.unevaluated": ("pas encore évaluées : {names}", "not evaluated yet: {names}"),
+    "r.alerts.noapi": ("l'API des règles de Prometheus n'était pas disponible et {inner}",
+                       "the Prometheus rules API was not available and {inner}"),
+    "r.alerts.noexpected": ("aucune règle d'alerte attendue dans les paramètres ; {inner}",
+                            "no expected alert rules in the parameters; {inner}"),
+    "r.phases.missing": ("phases non analysées : {phases}", "phases not analysed: {phases}"),
+    "r.lat.probe": ("vrai p99 de la sonde : {inner} (la borne haute tirée des maxima, {upper}, ne "
+                    "l'est pas)", "probe's true p99: {inner} (the upper bound from maxima, {upper}, is not)"),
+    "r.lat.unbounded": ("la borne haute du p99 ({upper}, tirée des maxima par relevé) n'est pas sous "
+                        "le SLO et aucune sonde ne donne le vrai p99",
+                        "the upper bound of p99 ({upper}, from per-scrape maxima) is not under "
+                        "the SLO and no probe gives the true p99"),
+    # titles of the parts of combined verdicts
+    "vt.no downtime": ("aucune interruption", "no downtime"),
+    "vt.no record lost": ("aucun message perdu", "no record lost"),
+    "vt.no probe record lost": ("aucun message de sonde perdu", "no probe record lost"),
+    "vt.load applied": ("charge appliquée", "load applied"),
+    "vt.lag within threshold": ("retard sous le seuil", "lag within threshold"),
+    "vt.stability": ("stabilité", "stability"),
+    "vt.offsets read through the phase": ("offsets lus sur toute la phase",
+                                          "offsets read through the phase"),
+    "vt.every step known": ("chaque pas de mesure connu", "every step known"),
+    "vt.incident": ("incident {n} ({kind}) rétabli dans le RTO", "incident {n} ({kind}) restored within RTO"),
+    "vt.scenario": ("scénario {n} ({name}) observé", "scenario {n} ({name}) observed"),
+    "vt.scenario_loss": ("scénario {n} ({name}) : aucun message perdu", "scenario {n} ({name}): no record lost"),
     # plot labels
     "p.state": ("État du service", "Service state"),
     "p.rate": ("Débit (msg/s)", "Rate (records/s)"),
@@ -427,10 +493,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "n.not_saved": ("Rien n'a été écrit : l'analyse n'a pas abouti.",
                     "Nothing was written: the analysis did not complete."),
     "n.no_events": ("Aucun événement déclaré dans cette phase.", "No event declared in this phase."),
-    "n.reasons_en": ("Les justifications détaillées sont rédigées en anglais, la langue des "
-                     "journaux techniques.",
-                     ""),
 }
+
+
+_UNITS = {("fr", "records/s"): "msg/s", ("fr", "records"): "msg", ("fr", "days"): "j",
+          ("fr", "bytes"): "o", ("en", "bytes"): "B"}
 
 
 def _fmt_tz(tz: tzinfo) -> str:
@@ -526,6 +593,80 @@ class Texts:
         if verdict.id.endswith("-loss"):
             return self("c.loss")
         return verdict.title
+
+    def op(self, op: str) -> str:
+        return {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "="}.get(op, op)
+
+    def quantity(self, value: float | None, unit: str) -> str:
+        if value is None:
+            return "—"
+        if unit == "s":
+            return self.duration(value)
+        if unit == "%":
+            return self.pct(value)
+        return self.sig(value, _UNITS.get((self.lang, unit), unit))
+
+    def part_title(self, v) -> str:
+        import re
+
+        m = re.match(r"^incident (\d+) \((\w+)\) restored within RTO$", v.title)
+        if m:
+            return self("vt.incident", n=m.group(1), kind=self.event(m.group(2)))
+        m = re.match(r"^scenario (\d+) \((.*)\)(: no record lost| observed)$", v.title)
+        if m:
+            key = "vt.scenario_loss" if m.group(3).startswith(":") else "vt.scenario"
+            return self(key, n=m.group(1), name=m.group(2))
+        key = f"vt.{v.title}"
+        return self(key) if key in MESSAGES else self.criterion(v)
+
+    def reason(self, v) -> str:
+        """A verdict's reason in this language, from its key and arguments (English keeps the
+        reason as the library wrote it; a verdict without a key keeps it too)."""
+        if self.lang == "en" or not v.key:
+            return v.reason
+        a = dict(v.args)
+        unit = a.get("unit") or v.unit
+        if v.key == "combined":
+            failed = [p for p in v.parts if p.status.value == "FAIL"]
+            unsure = [p for p in v.parts if p.status.value == "INCONCLUSIVE"]
+            shown = failed or unsure or list(v.parts)
+            out = []
+            for part in shown:  # as the English: a part whose reason starts with its title
+                title, text = self.part_title(part), self.reason(part)
+                out.append(text if text.startswith(title) else f"{title} : {text}")
+            return " ; ".join(out)
+        if v.key.startswith("cmp."):
+            threshold = f"{self.op(a.get('op', ''))} {self.quantity(a.get('limit'), unit)}"
+            return self(f"r.{v.key}", value=self.quantity(a.get("value"), unit),
+                        threshold=threshold, pct=self.ratio(a.get("completeness"), 1),
+                        why=a.get("why", ""))
+        if v.key in ("alerts.noapi", "alerts.noexpected", "lat.probe"):
+            inner = self.reason(v.parts[0]) if v.parts else ""
+            return self(f"r.{v.key}", inner=inner, upper=self.quantity(a.get("upper"), "ms"))
+        if v.key == "lat.unbounded":
+            return self("r.lat.unbounded", upper=self.quantity(a.get("upper"), "ms"))
+        if v.key == "alerts.problems":
+            return " ; ".join(self(f"r.alerts.{k}", names=a[k]) for k in
+                              ("absent", "broken", "unevaluated") if a.get(k))
+        if v.key == "manual.done":
+            by = " " + self("r.manual.by", by=a["by"]) if a.get("by") else ""
+            return self("r.manual.done", date=self.day(pd.Timestamp(a["date"]).tz_convert(self.tz).date()),
+                        by=by, proof=a.get("proof") or "")
+        values = {k: val for k, val in a.items()}
+        for k in ("n",):
+            if isinstance(values.get(k), float):
+                values[k] = self.num(values[k])
+        for k in ("down", "unknown"):
+            if isinstance(values.get(k), float):
+                values[k] = self.duration(values[k])
+        if "completeness" in values:
+            values["pct"] = self.ratio(values["completeness"], 1)
+        if v.key == "cap.pass":
+            values["max"] = self.quantity(a.get("max"), "records/s")
+            values["rec"] = self.quantity(a.get("rec"), "records/s")
+        if v.key == "absent":
+            values["name"] = self(f"phase.{a['name']}") if f"phase.{a.get('name')}" in MESSAGES else a.get("name")
+        return self(f"r.{v.key}", **values)
 
     def event(self, kind: str) -> str:
         return self(f"e.{kind}") if f"e.{kind}" in MESSAGES else kind

@@ -230,7 +230,7 @@ def verdict_table(t: Texts, verdicts: Sequence[Verdict], first: str = "l.criteri
     for v in verdicts:
         label = f"{v.id}. {t.criterion(v)}" if v.id.isdigit() else t.criterion(v)
         rows.append((label, Cell(value_text(t, v), numeric=True), v.threshold or "—",
-                     Cell(t.status(v.status), status=v.status), v.reason,
+                     Cell(t.status(v.status), status=v.status), t.reason(v),
                      evidence_text(t, v.evidence)))
     return Table.of([t(first), t("l.measured"), t("l.threshold"), t("l.verdict"), t("l.reason"),
                      t("l.evidence")], rows)
@@ -300,9 +300,7 @@ class PhaseReport:
 
     def verdicts(self) -> Section:
         t = self.t
-        notes = (t("n.reasons_en"),) if t.lang == "fr" else ()
-        return Section(t("h.verdicts"), (), (verdict_table(t, self.results.verdicts),),
-                       notes=notes)
+        return Section(t("h.verdicts"), (), (verdict_table(t, self.results.verdicts),))
 
     def overview(self) -> Chart:
         fig = plots.phase_overview(self.analysis, self.campaign.thresholds, self.t)

@@ -32,7 +32,7 @@ GO/NOGO criteria (seed 000, "Critères GO/NOGO Finaux"), as measured:
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
@@ -60,6 +60,12 @@ class Verdict:
     reason: str
     evidence: tuple[Evidence, ...] = ()
     phase: str | None = None
+    # The reason as data, for reports in other languages (mm2report.i18n.Texts.reason): a
+    # message key with its arguments, and for a combined verdict the parts it was judged from
+    # (their evidence is the parent's).
+    key: str = ""
+    args: tuple[tuple[str, float | str | None], ...] = ()
+    parts: tuple["Verdict", ...] = ()
 
     @property
     def go(self) -> bool:
@@ -81,21 +87,27 @@ def compare(id: str, title: str, kpi: Kpi, op: str, limit: float, *, unit: str |
     """Verdict of ``kpi.value * scale  op  limit``, fail-safe on missing or partial data."""
     unit = shown_unit or unit or kpi.unit
     threshold = f"{op} {_number(limit)} {unit}".strip()
+    args = (("op", op), ("limit", float(limit)), ("unit", unit))
     if not kpi.known:
         why = "; ".join(kpi.notes) or "no value"
         return Verdict(id, title, Status.INCONCLUSIVE, None, unit, threshold,
-                       f"not measured: {why}", kpi.evidence, phase)
+                       f"not measured: {why}", kpi.evidence, phase, "cmp.missing",
+                       args + (("why", why),))
     value = kpi.value * scale
     ok = _OPS[op](value, limit)
+    args += (("value", float(value)),)
     if not ok:
         return Verdict(id, title, Status.FAIL, value, unit, threshold,
-                       f"{value:,.6g} {unit} does not satisfy {threshold}", kpi.evidence, phase)
+                       f"{value:,.6g} {unit} does not satisfy {threshold}", kpi.evidence, phase,
+                       "cmp.fail", args)
     if kpi.completeness < 1.0:
         return Verdict(id, title, Status.INCONCLUSIVE, value, unit, threshold,
                        f"measured on {kpi.completeness:.1%} of the readings only",
-                       kpi.evidence, phase)
+                       kpi.evidence, phase, "cmp.partial",
+                       args + (("completeness", float(kpi.completeness)),))
     return Verdict(id, title, Status.PASS, value, unit, threshold,
-                   f"{value:,.6g} {unit} satisfies {threshold}", kpi.evidence, phase)
+                   f"{value:,.6g} {unit} satisfies {threshold}", kpi.evidence, phase, "cmp.pass",
+                   args)
 
 
 def combine(id: str, title: str, parts: Sequence[Verdict], *, phase: str | None = None,
@@ -115,12 +127,17 @@ def combine(id: str, title: str, parts: Sequence[Verdict], *, phase: str | None 
         status, reasons = Status.PASS, parts
     reason = "; ".join(p.reason if p.reason.startswith(p.title) else f"{p.title}: {p.reason}"
                        for p in reasons)
-    return Verdict(id, title, status, value, unit, threshold, reason, evidence, phase)
+    kept = tuple(replace(p, evidence=()) for p in parts)
+    return Verdict(id, title, status, value, unit, threshold, reason, evidence, phase,
+                   "combined", parts=kept)
 
 
 def fact(id: str, title: str, status: Status, reason: str, *, value=None, unit: str = "",
-         threshold: str = "", evidence: Iterable[Evidence] = (), phase: str | None = None) -> Verdict:
-    return Verdict(id, title, status, value, unit, threshold, reason, tuple(evidence), phase)
+         threshold: str = "", evidence: Iterable[Evidence] = (), phase: str | None = None,
+         key: str = "", **args) -> Verdict:
+    """A judged fact; ``key`` and ``args`` state ``reason`` as data for other languages."""
+    return Verdict(id, title, status, value, unit, threshold, reason, tuple(evidence), phase, key,
+                   tuple(args.items()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -135,13 +152,16 @@ def no_downtime(p: "PhaseAnalysis") -> Verdict:
     if down > 0:
         return fact(f"{p.name}-down", "no downtime", Status.FAIL,
                     f"{len(p.incidents)} incident(s), {down:,.0f} s DOWN", value=down, unit="s",
-                    threshold="= 0 s", evidence=tl.evidence, phase=p.name)
+                    threshold="= 0 s", evidence=tl.evidence, phase=p.name, key="down.fail",
+                    n=float(len(p.incidents)), down=float(down))
     if unknown > 0 or tl.total_s == 0:
         return fact(f"{p.name}-down", "no downtime", Status.INCONCLUSIVE,
                     f"{unknown:,.0f} s without enough data to tell", value=None, unit="s",
-                    threshold="= 0 s", evidence=tl.evidence, phase=p.name)
+                    threshold="= 0 s", evidence=tl.evidence, phase=p.name, key="down.unknown",
+                    unknown=float(unknown))
     return fact(f"{p.name}-down", "no downtime", Status.PASS, "never DOWN, every step known",
-                value=0.0, unit="s", threshold="= 0 s", evidence=tl.evidence, phase=p.name)
+                value=0.0, unit="s", threshold="= 0 s", evidence=tl.evidence, phase=p.name,
+                key="down.pass")
 
 
 def no_loss(p: "PhaseAnalysis") -> Verdict:
@@ -154,7 +174,8 @@ def no_loss(p: "PhaseAnalysis") -> Verdict:
         parts.append(fact(f"{p.name}-offsets-continuity", "offsets read through the phase",
                           Status.INCONCLUSIVE,
                           f"exporter readings {p.exporter_completeness:.1%} complete: a gap "
-                          f"could hide an offset reset or a recreated topic", phase=p.name))
+                          f"could hide an offset reset or a recreated topic", phase=p.name,
+                          key="offsets.gap", completeness=float(p.exporter_completeness)))
     return combine(f"{p.name}-loss", "no record lost", parts, phase=p.name,
                    value=loss.lost.value, unit="records", threshold="= 0 records")
 
@@ -165,10 +186,11 @@ def loaded(p: "PhaseAnalysis") -> Verdict:
     if produced.known and produced.value > 0:
         return fact(f"{p.name}-load", "load applied", Status.PASS,
                     f"{produced.value:,.0f} records produced", value=produced.value,
-                    unit="records", threshold="> 0 records", phase=p.name)
+                    unit="records", threshold="> 0 records", phase=p.name, key="load.pass",
+                    n=float(produced.value))
     return fact(f"{p.name}-load", "load applied", Status.INCONCLUSIVE,
                 "no record produced during the phase (or offsets unknown)", unit="records",
-                threshold="> 0 records", phase=p.name)
+                threshold="> 0 records", phase=p.name, key="load.none")
 
 
 def lag_within(p: "PhaseAnalysis", limit: float) -> Verdict:
@@ -195,7 +217,8 @@ CRITERIA = {
 
 def _absent(key: str) -> Verdict:
     phase, title = CRITERIA[key]
-    return fact(key, title, Status.INCONCLUSIVE, f"phase {phase!r} not analysed", phase=phase)
+    return fact(key, title, Status.INCONCLUSIVE, f"phase {phase!r} not analysed", phase=phase,
+                key="absent", name=phase)
 
 
 def criteria(analysis: "CampaignAnalysis", campaign: "Campaign",
@@ -215,7 +238,8 @@ def criteria(analysis: "CampaignAnalysis", campaign: "Campaign",
             status = {True: Status.PASS, False: Status.FAIL, None: Status.INCONCLUSIVE}[st.stable]
             parts.append(fact(f"{name}-stability", "stability", status,
                               "; ".join(st.problems) or "steady throughput, bounded lag, no upward trend",
-                              phase=name))
+                              phase=name, key="stability.problems" if st.problems else "stability.ok",
+                              problems="; ".join(st.problems)))
         return combine(key, title, parts, phase=name)
 
     out.append(stable_phase("1"))
@@ -233,13 +257,15 @@ def criteria(analysis: "CampaignAnalysis", campaign: "Campaign",
                             f"a load step's readings are only {full:.1%} complete",
                             value=c.max_tested.value, unit="records/s",
                             threshold="a sustained step", evidence=c.max_tested.evidence,
-                            phase="capacity"))
+                            phase="capacity", key="cap.partial", completeness=float(full)))
         elif c.max_tested.known:
             out.append(fact("4", CRITERIA["4"][1], Status.PASS,
                             f"max tested capacity {c.max_tested.value:,.0f} records/s "
                             f"(recommended {c.recommended.value:,.0f})",
                             value=c.max_tested.value, unit="records/s",
-                            threshold="a sustained step", evidence=c.max_tested.evidence, phase="capacity"))
+                            threshold="a sustained step", evidence=c.max_tested.evidence, phase="capacity",
+                            key="cap.pass", max=float(c.max_tested.value),
+                            rec=float(c.recommended.value) if c.recommended.known else None))
         else:
             judged = c.steps and all(s.sustained is not None for s in c.steps)
             out.append(fact("4", CRITERIA["4"][1], Status.FAIL if judged else Status.INCONCLUSIVE,
@@ -267,10 +293,13 @@ def _latency_criterion(p: "PhaseAnalysis | None", slo: float) -> Verdict:
         v = compare("3", title, probe, "<", slo, phase="latency")
         return Verdict(v.id, v.title, v.status, v.value, v.unit, v.threshold,
                        f"probe's true p99: {v.reason} (the upper bound from maxima, "
-                       f"{upper.value:,.0f} ms, is not)", v.evidence + upper.evidence, "latency")
+                       f"{upper.value:,.0f} ms, is not)", v.evidence + upper.evidence, "latency",
+                       key="lat.probe", args=(("upper", float(upper.value)),),
+                       parts=(replace(v, evidence=()),))
     return Verdict("3", title, Status.INCONCLUSIVE, upper.value, upper.unit, upper.threshold,
                    f"the upper bound of p99 ({upper.value:,.0f} ms, from per-scrape maxima) is "
-                   f"not under the SLO and no probe gives the true p99", upper.evidence, "latency")
+                   f"not under the SLO and no probe gives the true p99", upper.evidence, "latency",
+                   key="lat.unbounded", args=(("upper", float(upper.value)),))
 
 
 def _resilience(p: "PhaseAnalysis | None", th) -> Verdict:
@@ -287,7 +316,8 @@ def _resilience(p: "PhaseAnalysis | None", th) -> Verdict:
     unknown = p.availability.unknown_s
     parts.append(fact("resilience-known", "every step known",
                       Status.PASS if unknown == 0 and p.timeline.total_s > 0 else Status.INCONCLUSIVE,
-                      f"{unknown:,.0f} s without enough data", phase="resilience"))
+                      f"{unknown:,.0f} s without enough data", phase="resilience",
+                      key="known", unknown=float(unknown)))
     parts.append(no_loss(p))
     worst = max((i.duration_s for i in p.incidents), default=0.0)
     return combine("6", CRITERIA["6"][1], parts, phase="resilience", value=worst, unit="s",
@@ -299,7 +329,7 @@ def _errors(p: "PhaseAnalysis | None") -> Verdict:
         return _absent("7")
     if not p.errors:
         return fact("7", CRITERIA["7"][1], Status.INCONCLUSIVE,
-                    "no error scenario in the errors phase", phase="errors")
+                    "no error scenario in the errors phase", phase="errors", key="errors.none")
     parts = []
     for i, e in enumerate(p.errors):
         name = f"scenario {i + 1} ({e.event.target or e.event.kind})"
@@ -308,7 +338,8 @@ def _errors(p: "PhaseAnalysis | None") -> Verdict:
         parts.append(fact(f"errors-{i + 1}-observed", f"{name} observed",
                           Status.PASS if observed else Status.INCONCLUSIVE,
                           "task state, errors and recovery observed" if observed
-                          else "task state, error count or recovery not observed", phase="errors"))
+                          else "task state, error count or recovery not observed", phase="errors",
+                          key="errors.observed" if observed else "errors.unobserved"))
         parts.append(compare(f"errors-{i + 1}-loss", f"{name}: no record lost", e.lost, "==", 0,
                              phase="errors"))
     parts.append(no_loss(p))
@@ -325,7 +356,8 @@ def _zero_loss(analysis: "CampaignAnalysis") -> Verdict:
     missing_phases = [n for n, _ in analysis.campaign_phases if n not in analysis.phases]
     if missing_phases and v.status is Status.PASS:
         return Verdict("8", v.title, Status.INCONCLUSIVE, v.value, v.unit, v.threshold,
-                       f"phases not analysed: {', '.join(missing_phases)}", v.evidence)
+                       f"phases not analysed: {', '.join(missing_phases)}", v.evidence,
+                       key="phases.missing", args=(("phases", ", ".join(missing_phases)),))
     return v
 
 
@@ -350,20 +382,28 @@ def _alerts(campaign: "Campaign", rules: list[dict] | None) -> Verdict:
             f"not loaded: {', '.join(absent)}" if absent else "",
             f"failing to evaluate: {', '.join(broken)}" if broken else "",
             f"not evaluated yet: {', '.join(unevaluated)}" if unevaluated else "") if x)
+        lists = {"absent": ", ".join(absent), "broken": ", ".join(broken),
+                 "unevaluated": ", ".join(unevaluated)}
         if absent or broken:
-            return fact("9", title, Status.FAIL, why, value=value, threshold=threshold)
+            return fact("9", title, Status.FAIL, why, value=value, threshold=threshold,
+                        key="alerts.problems", **lists)
         if unevaluated:
-            return fact("9", title, Status.INCONCLUSIVE, why, value=value, threshold=threshold)
+            return fact("9", title, Status.INCONCLUSIVE, why, value=value, threshold=threshold,
+                        key="alerts.problems", **lists)
         return fact("9", title, Status.PASS, f"{len(expected)} expected rule(s) loaded and healthy "
-                    "(Prometheus /api/v1/rules)", value=value, threshold=threshold)
+                    "(Prometheus /api/v1/rules)", value=value, threshold=threshold,
+                    key="alerts.pass", n=float(len(expected)))
     manual = _manual("9", "prometheus_alerts", campaign)
     if rules is None and manual.status is Status.INCONCLUSIVE:
         return Verdict("9", title, manual.status, None, "", manual.threshold,
-                       "the Prometheus rules API was not available and " + manual.reason)
+                       "the Prometheus rules API was not available and " + manual.reason,
+                       key="alerts.noapi", parts=(manual,))
     if rules is not None and not expected:
         return Verdict("9", title, manual.status, manual.value, "", manual.threshold,
-                       "no expected alert rules in the parameters; " + manual.reason)
-    return Verdict("9", title, manual.status, manual.value, "", manual.threshold, manual.reason)
+                       "no expected alert rules in the parameters; " + manual.reason,
+                       key="alerts.noexpected", parts=(manual,))
+    return Verdict("9", title, manual.status, manual.value, "", manual.threshold, manual.reason,
+                   key=manual.key, args=manual.args)
 
 
 def _manual(key: str, item_id: str, campaign: "Campaign") -> Verdict:
@@ -372,18 +412,19 @@ def _manual(key: str, item_id: str, campaign: "Campaign") -> Verdict:
     threshold = f"manual item '{item_id}' done"
     if item is None:
         return fact(key, title, Status.INCONCLUSIVE, f"manual item '{item_id}' not filled in",
-                    threshold=threshold)
+                    threshold=threshold, key="manual.missing", item=item_id)
     if item.status == "done":
         by = f" by {item.by}" if item.by else ""
         return fact(key, title, Status.PASS,
                     f"done on {item.date.date().isoformat()}{by}: {item.evidence}",
-                    value="done", threshold=threshold)
+                    value="done", threshold=threshold, key="manual.done", item=item_id,
+                    date=item.date.isoformat(), by=item.by, proof=item.evidence)
     if item.status == "not_done":
         return fact(key, title, Status.FAIL, f"manual item '{item_id}' not done", value="not done",
-                    threshold=threshold)
+                    threshold=threshold, key="manual.not_done", item=item_id)
     return fact(key, title, Status.INCONCLUSIVE,
                 f"manual item '{item_id}' marked not applicable: the criterion cannot be waived",
-                value="n/a", threshold=threshold)
+                value="n/a", threshold=threshold, key="manual.na", item=item_id)
 
 
 # --------------------------------------------------------------------------------------------

@@ -282,11 +282,23 @@ def projection(raw: Raw) -> dict:
             "availability": 100 * (1 - min(point, YEAR_S) / YEAR_S)}
 
 
-def _compared(value: float, op: str, limit: float, unit: str) -> tuple[str, str]:
-    """Status and reason of a verdict "value op limit" measured on complete data."""
+def _compared(value: float, op: str, limit: float, unit: str,
+              t: Texts | None = None) -> tuple[str, str]:
+    """Status and reason of a verdict "value op limit" measured on complete data (French
+    documents write it "<value>, seuil <op> <limit> : respecté")."""
     ok = {"<": value < limit, "<=": value <= limit, ">=": value >= limit}[op]
-    verb = "satisfies" if ok else "does not satisfy"
-    return ("PASS" if ok else "FAIL"), f"{value:,.6g} {unit} {verb} {op} {limit:g} {unit}"
+    if t is None or t.lang == "en":
+        verb = "satisfies" if ok else "does not satisfy"
+        return ("PASS" if ok else "FAIL"), f"{value:,.6g} {unit} {verb} {op} {limit:g} {unit}"
+
+    def q(x: float) -> str:
+        if unit == "s":
+            return t.duration(x)
+        return t.sig(x, {"records": "msg", "days": "j"}.get(unit, unit))
+
+    sign = {"<": "<", "<=": "≤", ">=": "≥"}[op]
+    return (("PASS" if ok else "FAIL"),
+            f"{q(value)}, seuil {sign} {q(limit)} : {'respecté' if ok else 'non respecté'}")
 
 
 def sla_expected(t: Texts, raw: Raw, th) -> dict[str, list[str | None]]:
@@ -327,18 +339,18 @@ def sla_expected(t: Texts, raw: Raw, th) -> dict[str, list[str | None]]:
     for key, value, limit in (("sla-mttr", mttr, th.mttr), ("sla-rto", rto, th.rto),
                               ("sla-rpo", rpo, th.rpo)):
         limit_s = limit.total_seconds()
-        status, reason = _compared(value, "<", limit_s, "s")
+        status, reason = _compared(value, "<", limit_s, "s", t)
         rows[key] = (f"< {t.duration(limit_s)}", t.duration(value),
                      sign_duration(value - limit_s), status, reason)
-    status, reason = _compared(latency, "<=", th.sla_latency_ms, "ms")
+    status, reason = _compared(latency, "<=", th.sla_latency_ms, "ms", t)
     rows["sla-latency"] = (f"≤ {t.num(th.sla_latency_ms, 0, 'ms')}", t.sig(latency, "ms"),
                            signed(latency - th.sla_latency_ms, lambda g: t.sig(g, "ms")), status,
                            reason)
-    status, reason = _compared(lag, "<=", th.lag_records, "records")
+    status, reason = _compared(lag, "<=", th.lag_records, "records", t)
     rows["sla-lag"] = (f"≤ {t.num(th.lag_records, 0, u['records'])}", t.sig(lag, u["records"]),
                        signed(lag - th.lag_records, lambda g: t.sig(g, u["records"])), status,
                        reason)
-    status, reason = _compared(cert, ">=", th.cert_min_days, "days")
+    status, reason = _compared(cert, ">=", th.cert_min_days, "days", t)
     rows["certificates"] = (f"≥ {t.num(th.cert_min_days, 0, u['days'])}", t.sig(cert, u["days"]),
                             signed(th.cert_min_days - cert, lambda g: t.sig(g, u["days"])), status,
                             reason)

@@ -214,7 +214,7 @@ def test_duration_negative(seconds):
 # Labels
 # --------------------------------------------------------------------------------------------
 
-INTENTIONALLY_EMPTY_EN = {"n.reasons_en"}
+INTENTIONALLY_EMPTY_EN: set[str] = set()
 
 
 def _fields(text: str) -> list[tuple[str, str | None, str | None]]:
