@@ -310,7 +310,7 @@ def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysi
     rows = []
     for v in analysis.criteria:
         rows.append((f"{v.id}. {t.criterion(v)}", t(f"phase.{v.phase}") if v.phase else "—",
-                     Cell(_value(t, v), True), v.threshold or "—",
+                     Cell(_value(t, v), True), t.threshold(v) or "—",
                      Cell("GO" if v.go else "NOGO", status=Status.PASS if v.go else v.status),
                      t.reason(v), evidence_names(v.evidence)))
     criteria = Table.of([t("l.criterion"), t("d.phase"), t("l.measured"), t("l.threshold"),

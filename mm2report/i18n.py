@@ -417,6 +417,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "le SLO et aucune sonde ne donne le vrai p99",
                         "the upper bound of p99 ({upper}, from per-scrape maxima) is not under "
                         "the SLO and no probe gives the true p99"),
+    "t.per_incident": ("par incident", "per incident"),
+    "t.manual": ("élément manuel « {item} » fait", "manual item '{item}' done"),
+    "t.sustained": ("un palier tenu", "a sustained step"),
+    "t.rules": ("toutes les règles attendues chargées et saines", "all expected rules loaded and healthy"),
     # titles of the parts of combined verdicts
     "vt.no downtime": ("aucune interruption", "no downtime"),
     "vt.no record lost": ("aucun message perdu", "no record lost"),
@@ -618,6 +622,26 @@ class Texts:
             return self(key, n=m.group(1), name=m.group(2))
         key = f"vt.{v.title}"
         return self(key) if key in MESSAGES else self.criterion(v)
+
+    def threshold(self, v) -> str:
+        """A verdict's threshold in this language ("< 300 s per incident" → "< 5 min par
+        incident", "manual item 'x' done" → "élément manuel « x » fait")."""
+        import re
+
+        text = v.threshold or ""
+        if self.lang == "en" or not text:
+            return text
+        m = re.match(r"^([<>]=?|==|=)\s*([-+]?\d+(?:\.\d+)?)\s*(.*?)( per incident)?$", text)
+        if m:
+            op = "=" if m.group(1) in ("=", "==") else self.op(m.group(1))
+            out = f"{op} {self.quantity(float(m.group(2)), m.group(3))}"
+            return out + (f" {self('t.per_incident')}" if m.group(4) else "")
+        m = re.match(r"^manual item '(.+)' done$", text)
+        if m:
+            return self("t.manual", item=m.group(1))
+        key = {"a sustained step": "t.sustained",
+               "all expected rules loaded and healthy": "t.rules"}.get(text)
+        return self(key) if key else text
 
     def reason(self, v) -> str:
         """A verdict's reason in this language, from its key and arguments (English keeps the

@@ -229,7 +229,7 @@ def verdict_table(t: Texts, verdicts: Sequence[Verdict], first: str = "l.criteri
     rows = []
     for v in verdicts:
         label = f"{v.id}. {t.criterion(v)}" if v.id.isdigit() else t.criterion(v)
-        rows.append((label, Cell(value_text(t, v), numeric=True), v.threshold or "—",
+        rows.append((label, Cell(value_text(t, v), numeric=True), t.threshold(v) or "—",
                      Cell(t.status(v.status), status=v.status), t.reason(v),
                      evidence_text(t, v.evidence)))
     return Table.of([t(first), t("l.measured"), t("l.threshold"), t("l.verdict"), t("l.reason"),

@@ -84,3 +84,19 @@ def test_the_demo_verdicts_read_in_french(demo):
         text = FR.reason(v)
         own_words = re.sub(r"\([^)]*\)", "", text)  # names from the parameters stay as written
         assert text and not ENGLISH.search(own_words), (v.id, text)
+
+
+@pytest.mark.parametrize("threshold, fr", [
+    ("< 5000 ms", f"< 5{NN}000{NB}ms"),
+    ("< 300 s per incident", f"< 5{NB}min par incident"),
+    ("= 0 records", f"= 0{NB}msg"),
+    ("a sustained step", "un palier tenu"),
+    ("manual item 'rollback_tested' done", "élément manuel « rollback_tested » fait"),
+    ("all expected rules loaded and healthy", "toutes les règles attendues chargées et saines"),
+    ("something new", "something new"),  # unknown forms are shown as written
+    ("", ""),
+])
+def test_thresholds_in_french(threshold, fr):
+    v = fact("x", "x", Status.PASS, "", threshold=threshold)
+    assert FR.threshold(v) == fr
+    assert EN.threshold(v) == threshold
