@@ -315,7 +315,7 @@ def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysi
                      t.reason(v), evidence_names(v.evidence)))
     criteria = Table.of([t("l.criterion"), t("d.phase"), t("l.measured"), t("l.threshold"),
                          t("l.verdict"), t("l.reason"), t("l.evidence")], rows,
-                        widths=(15, 10, 10, 10, 8, 32, 15))
+                        widths=(14, 11, 10, 10, 9, 31, 15))
     final_status = Status.PASS if decision.go else Status.FAIL
     final = Table.of([t("d.decision"), t("d.tests"), t("l.reason")], [(
         Cell(t("d.go") if decision.go else t("d.nogo"), status=final_status),
