@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .errors import ParameterError
-from .params import _Strict, _problems_of, read_yaml
+from .params import _Strict, _problems_of, read_yaml_file
 
 Priority = Literal["P0", "P1", "P2", "P3"]
 StepStatus = Literal["todo", "in_progress", "done"]
@@ -161,13 +161,7 @@ def validate_plan(data, source: str = "<action plan>") -> ActionPlan:
 
 def load_plan(path: str | Path) -> ActionPlan:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ParameterError(str(path), [("", "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParameterError(str(path), [("", f"cannot read the file: {exc}")]) from None
-    return validate_plan(read_yaml(text, str(path)), str(path))
+    return validate_plan(read_yaml_file(path), str(path))
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from .analyses.core import Kpi, missing
+from .evaluate import worst
 from .i18n import Texts
 from .notebook import Cell, Section, Table, evidence_names, evidence_text, kpi_text
 from .params import CHECKLIST_ITEMS
@@ -36,15 +37,6 @@ class SheetLine:
     unit: str  # how it is shown: "records/s", "ms", "min", "s", "" (a count)
 
 
-def _worst(kpis: Sequence[Kpi], name: str, unit: str, reason: str) -> Kpi:
-    known = [k for k in kpis if k.known]
-    if not known:
-        return missing(name, unit, reason)
-    top = max(known, key=lambda k: k.value)
-    return Kpi(name, top.value, unit, top.ci, tuple(e for k in known for e in k.evidence),
-               min(k.completeness for k in known) if len(known) == len(kpis) else 0.0, top.notes)
-
-
 def technical_sheet(analysis: "CampaignAnalysis") -> tuple[SheetLine, ...]:
     """Seed 000, "Résumé Capacités Validées": the validated capacities of the campaign."""
     cap = analysis.phases.get("capacity")
@@ -62,8 +54,8 @@ def technical_sheet(analysis: "CampaignAnalysis") -> tuple[SheetLine, ...]:
         SheetLine("l.baseline", analysis.latency_baseline, "ms"),
         SheetLine("d.latency_max_load", analysis.latency_max_under_load, "ms"),
         SheetLine("d.latency_p99", p99, "ms"),
-        SheetLine("d.burst_recovery", _worst(bursts, "burst_recovery", "s", "no burst injected"), "min"),
-        SheetLine("d.rebalance", _worst(rebalances, "rebalance", "s", "no worker event injected"), "s"),
+        SheetLine("d.burst_recovery", worst(bursts, "burst_recovery", "s", "no burst injected"), "min"),
+        SheetLine("d.rebalance", worst(rebalances, "rebalance", "s", "no worker event injected"), "s"),
         SheetLine("l.workers", analysis.workers, ""),
         SheetLine("l.tasks", analysis.expected_tasks, ""),
     )
@@ -172,8 +164,7 @@ def _sheet_value(t: Texts, line: SheetLine) -> str:
     elif line.unit == "":
         text = t.num(k.value)
     else:
-        unit = {"records/s": "msg/s" if t.lang == "fr" else "records/s"}.get(line.unit, line.unit)
-        text = t.sig(k.value, unit)
+        text = t.sig(k.value, t.unit(line.unit))
     return text
 
 
@@ -201,8 +192,8 @@ def objective(t: Texts, v: Verdict, campaign: "Campaign") -> str:
         "sla-rto": f"< {t.duration(th.rto.total_seconds())}",
         "sla-rpo": f"< {t.duration(th.rpo.total_seconds())}",
         "sla-latency": f"≤ {t.num(th.sla_latency_ms, 0, 'ms')}",
-        "sla-lag": f"≤ {t.num(th.lag_records, 0, 'msg' if t.lang == 'fr' else 'records')}",
-        "certificates": f"≥ {t.num(th.cert_min_days, 0, 'j' if t.lang == 'fr' else 'days')}",
+        "sla-lag": f"≤ {t.num(th.lag_records, 0, t.unit('records'))}",
+        "certificates": f"≥ {t.num(th.cert_min_days, 0, t.unit('days'))}",
     }.get(v.id, v.threshold)
 
 
@@ -229,9 +220,7 @@ def _gap(t: Texts, v: Verdict) -> str:
         return sign + t.duration(abs(gap))
     if v.unit == "%":
         return sign + t.num(abs(gap), 4, "pt")
-    from .notebook import unit_text
-
-    return sign + t.sig(abs(gap), unit_text(t, v.unit))
+    return sign + t.sig(abs(gap), t.unit(v.unit))
 
 
 def unproven_lines(t: Texts, proj) -> tuple[str, ...]:

@@ -186,7 +186,8 @@ class CampaignAnalysis:
         return to_jsonable(self)
 
 
-def _worst(kpis: Iterable[Kpi], name: str, unit: str, reason: str) -> Kpi:
+def worst(kpis: Iterable[Kpi], name: str, unit: str, reason: str) -> Kpi:
+    """The highest of ``kpis``; complete only when every one was measured completely."""
     kpis = list(kpis)
     known = [k for k in kpis if k.known]
     if not known:
@@ -237,7 +238,7 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
             if s.sustained and s.latency_p99_ms is not None:
                 load_max.append(_step_max(cap, s))
     steady = [p for n, p in analysed.items() if n in STEADY_PHASES]
-    workers = _worst([p.workers_max for p in analysed.values() if p.workers_max], "workers",
+    workers = worst([p.workers_max for p in analysed.values() if p.workers_max], "workers",
                      "workers", "no worker reading")
     tl_expected = next((p.timeline.expected_tasks for p in analysed.values()
                         if p.timeline.expected_tasks), None)
@@ -250,11 +251,11 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
         campaign_phases=tuple((n, (p.start, p.end)) for n, p in campaign.phases.items()),
         phases=analysed, incidents=all_incidents, restore=restore, availability=avail,
         projection=projection, certificates=certs, latency_baseline=base,
-        latency_max_under_load=_worst(load_max, "latency_max_under_load", "ms",
+        latency_max_under_load=worst(load_max, "latency_max_under_load", "ms",
                                       "no load phase analysed"),
-        steady_latency_p99=_worst([p.latency.percentiles["p99"] for p in steady],
+        steady_latency_p99=worst([p.latency.percentiles["p99"] for p in steady],
                                   "latency_p99_steady", "ms", "no steady-load phase analysed"),
-        steady_lag_max=_worst([p.lag_max for p in steady], "lag_max_steady", "records",
+        steady_lag_max=worst([p.lag_max for p in steady], "lag_max_steady", "records",
                               "no steady-load phase analysed"),
         expected_tasks=expected, workers=workers, rules_checked=rules is not None)
     crit = V.criteria(analysis, campaign, rules)
@@ -286,4 +287,4 @@ def evaluate(campaign: "Campaign", source: "MetricSource", *, phases: Iterable[s
 
 
 __all__ = ["CampaignAnalysis", "PhaseAnalysis", "SCHEMA_VERSION", "analyse_phase",
-           "combine_phases", "evaluate"]
+           "combine_phases", "evaluate", "worst"]

@@ -608,7 +608,11 @@ class Texts:
             return self.duration(value)
         if unit == "%":
             return self.pct(value)
-        return self.sig(value, _UNITS.get((self.lang, unit), unit))
+        return self.sig(value, self.unit(unit))
+
+    def unit(self, unit: str) -> str:
+        """A unit as this language writes it (records/s → msg/s in French)."""
+        return _UNITS.get((self.lang, unit), unit)
 
     def part_title(self, v) -> str:
         import re

@@ -33,7 +33,7 @@ from .errors import ParameterError
 from .evaluate import PhaseAnalysis, analyse_phase, recovery_incidents
 from .i18n import Texts, texts
 from .params import PHASE_NAMES, Campaign, load_campaign
-from .results import PhaseResults, phase_results, write_results
+from .results import PhaseResults, phase_results, write_json, write_results
 from .sources import open_source
 from .sources.base import rules_or_none
 from .verdicts import Status, Verdict
@@ -163,10 +163,6 @@ class Chart:
 # --------------------------------------------------------------------------------------------
 
 
-def unit_text(t: Texts, unit: str) -> str:
-    return _unit(t, unit)
-
-
 def kpi_text(t: Texts, kpi: Kpi | None, unit: str | None = None) -> str:
     if kpi is None or not kpi.known:
         return t("l.not_measured")
@@ -175,22 +171,10 @@ def kpi_text(t: Texts, kpi: Kpi | None, unit: str | None = None) -> str:
         return t.duration(kpi.value)
     if unit == "%":
         return t.pct(kpi.value)
-    text = t.sig(kpi.value, _unit(t, unit))
+    text = t.sig(kpi.value, t.unit(unit))
     if kpi.ci is not None and all(v is not None for v in kpi.ci):
         text += f" [{t.sig(kpi.ci[0])} ; {t.sig(kpi.ci[1])}]"
     return text
-
-
-def _unit(t: Texts, unit: str) -> str:
-    if unit == "days":
-        return "j" if t.lang == "fr" else "days"
-    if unit == "records/s":
-        return "msg/s" if t.lang == "fr" else "records/s"
-    if unit == "records":
-        return "msg" if t.lang == "fr" else "records"
-    if unit == "bytes":
-        return "o" if t.lang == "fr" else "B"
-    return unit
 
 
 def evidence_text(t: Texts, evidence) -> str:
@@ -222,7 +206,7 @@ def value_text(t: Texts, v: Verdict) -> str:
         return t.duration(v.value)
     if v.unit == "%":
         return t.pct(v.value)
-    return t.sig(v.value, _unit(t, v.unit))
+    return t.sig(v.value, t.unit(v.unit))
 
 
 def verdict_table(t: Texts, verdicts: Sequence[Verdict], first: str = "l.criterion") -> Table:
@@ -256,8 +240,16 @@ def resolve_campaign(campaign: str | os.PathLike | Campaign | None) -> Campaign:
     return load_campaign(DEMO_CAMPAIGN if campaign in (None, "") else campaign)
 
 
+def campaign_texts(campaign: Campaign, lang: str | None) -> Texts:
+    """The report language (``lang``, or the campaign's) in the campaign's time zone."""
+    try:
+        return texts(lang or campaign.campaign.language, campaign.campaign.tz)
+    except ValueError as exc:
+        raise ParameterError("lang", [("lang", str(exc))]) from None
+
+
 def results_dir(output_dir: str | os.PathLike | None, phase: str) -> Path:
-    """Where ``results.json`` goes: ``output_dir``, or ``./results/<phase>`` by default."""
+    """Where a notebook's results go: ``output_dir``, or ``./results/<phase>`` by default."""
     return Path(output_dir) if output_dir not in (None, "") else Path.cwd() / "results" / phase
 
 
@@ -315,7 +307,7 @@ class PhaseReport:
                  if i.event else t("l.natural"),
                  Cell(t.duration(i.detected_after_s), numeric=True),
                  Cell(t.duration(i.restored_after_s), numeric=True),
-                 Cell(t.sig(i.rpo_records, _unit(t, "records")), numeric=True))
+                 Cell(t.sig(i.rpo_records, t.unit("records")), numeric=True))
                 for i in a.incidents]
         total = sum(i.duration_s for i in a.incidents)
         return Section(t("h.incidents"), (t("n.incidents", n=len(a.incidents), down=t.duration(total)),),
@@ -406,8 +398,8 @@ class PhaseReport:
             (t("l.downtime"), Cell(t.duration(st.down_s), True)),
             (t("l.unknown"), Cell(t.duration(st.unknown_s), True))])
         trends = Table.of([t("l.metric"), t("l.trend"), t("l.change"), t("l.p_value"), t("l.upward")],
-                          [(tr.metric, Cell(t.sig(tr.slope_per_hour, _unit(t, tr.unit)), True),
-                            Cell(t.sig(tr.change_over_phase, _unit(t, tr.unit)), True),
+                          [(tr.metric, Cell(t.sig(tr.slope_per_hour, t.unit(tr.unit)), True),
+                            Cell(t.sig(tr.change_over_phase, t.unit(tr.unit)), True),
                             Cell(t.num(tr.p_value, 3) if tr.p_value is not None else "—", True),
                             t.yesno(tr.upward)) for tr in st.trends])
         return Section(t("h.stability"), (text,), (kpis, trends))
@@ -494,13 +486,7 @@ class ChangeReport:
 
     def save(self) -> Section:
         """Write ``change.json`` (the checks with their evidence) into the output directory."""
-        import json
-
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        target = self.output_dir / CHANGE_FILE
-        tmp = self.output_dir / f".{CHANGE_FILE}.partial-{os.getpid()}"
-        tmp.write_text(json.dumps(self.result.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(tmp, target)
+        target = write_json(self.output_dir, CHANGE_FILE, self.result.to_dict())
         return Section(self.t("h.saved"), (self.t("n.saved", path=_shown(target)),), level=3)
 
 
@@ -529,17 +515,13 @@ def open_change(campaign: str | os.PathLike | Campaign | None = None, at: str | 
         problems.append(("window", str(exc)))
     if problems:
         raise ParameterError("validate-change", problems)
-    try:
-        t = texts(lang or camp.campaign.language, camp.campaign.tz)
-    except ValueError as exc:
-        raise ParameterError("lang", [("lang", str(exc))]) from None
+    t = campaign_texts(camp, lang)
     until = moment + span
     with open_source(camp) as source:
         data = fetch_change(camp, source, moment, until)
         origin = source.origin
     result = validate_change(camp, data, moment, until, origin)
-    out = Path(output_dir) if output_dir not in (None, "") else Path.cwd() / "results" / "change"
-    return ChangeReport(camp, data, result, t, out)
+    return ChangeReport(camp, data, result, t, results_dir(output_dir, "change"))
 
 
 def open_phase(campaign: str | os.PathLike | Campaign | None = None, phase: str = "smoke", *,
@@ -551,11 +533,7 @@ def open_phase(campaign: str | os.PathLike | Campaign | None = None, phase: str 
         raise ParameterError(str(campaign or DEMO_CAMPAIGN),
                              [("phase", f"{phase!r} is not a phase of this campaign "
                                         f"(phases: {', '.join(defined)})")])
-    language = lang or camp.campaign.language
-    try:
-        t = texts(language, camp.campaign.tz)
-    except ValueError as exc:
-        raise ParameterError("lang", [("lang", str(exc))]) from None
+    t = campaign_texts(camp, lang)
     with open_source(camp) as source:
         data = fetch_phase(camp, source, phase)
         rules = rules_or_none(source)

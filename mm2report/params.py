@@ -759,14 +759,19 @@ def read_yaml(text: str, name: str) -> Any:
         raise ParameterError(name, [("", f"not valid YAML: {where}{reason}")]) from None
 
 
-def load_campaign(path: str | Path) -> Campaign:
-    """Read and validate a campaign parameter file."""
-    path = Path(path)
+def read_yaml_file(path: Path) -> Any:
+    """Read a YAML file strictly; an unreadable file is one ParameterError."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ParameterError(str(path), [("", "no such file")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ParameterError(str(path), [("", f"cannot read the file: {exc}")]) from None
-    data = read_yaml(text, str(path))
+    return read_yaml(text, str(path))
+
+
+def load_campaign(path: str | Path) -> Campaign:
+    """Read and validate a campaign parameter file."""
+    path = Path(path)
+    data = read_yaml_file(path)
     return validate_campaign(data, source=str(path), base_dir=path.resolve().parent)

@@ -63,14 +63,12 @@ class ReportBuild:
 
 def find_run(parent: Path, run: str | None) -> Path:
     """``run``: a run id, a path, or None for the latest complete run."""
-    from .run import list_runs
-
     if run is None:
-        runs = list_runs(parent)
-        if not runs:
+        latest = find_latest(parent)
+        if latest is None:
             raise ParameterError(str(parent), [("--run", "no complete run yet: run `mm2report run` "
                                                           "first")])
-        return runs[-1]
+        return latest
     path = Path(run)
     if not path.is_absolute() and not path.exists():
         path = parent / run
@@ -153,19 +151,15 @@ def open_deliverables(campaign=None, run: str | None = None, *, lang: str | None
     from .actions import load_plan, production_decision
     from .deliverables import (decision_document, plan_document, sheet_document, sla_document,
                                summary_document)
-    from .i18n import texts
-    from .notebook import Chart, resolve_campaign
+    from .notebook import Chart, campaign_texts, resolve_campaign
     from .results import RESULTS_FILE, combine_run, read_results
 
     demo = campaign in (None, "")
     camp = resolve_campaign(campaign)
-    language = lang or camp.campaign.language
-    if language not in ("fr", "en"):
-        raise ParameterError("lang", [("--lang", f"{language!r}: expected fr or en")])
+    t = campaign_texts(camp, lang)
     parent = Path(outputs or OUTPUTS).resolve() / camp.campaign.name
-    run_dir = None
-    if run is not None or not demo or find_latest(parent) is not None:
-        run_dir = find_run(parent, run)
+    run_dir = find_run(parent, run) if run is not None or not demo else find_latest(parent)
+    if run_dir is not None:
         results = [read_results(p / RESULTS_FILE) for p in sorted(run_dir.iterdir())
                    if (p / RESULTS_FILE).exists()]
         if not results:
@@ -179,7 +173,6 @@ def open_deliverables(campaign=None, run: str | None = None, *, lang: str | None
             analysis = evaluate(camp, source)
     plan = load_plan(camp.action_plan) if camp.action_plan else None
     decision = production_decision(analysis.decision.go, analysis.decision.reason, plan)
-    t = texts(language, camp.campaign.tz)
     now = now or datetime.now(timezone.utc)
     timeline = Chart(plots.availability_timeline(analysis, t), t("l.availability"))
     gantt = Chart(plots.gantt(plan, t, now.astimezone(t.tz).date()), t("d.gantt")) if plan else None

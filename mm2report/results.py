@@ -156,19 +156,25 @@ def phase_results(campaign: "Campaign", phase: PhaseAnalysis, origin: str,
                         phase, phase_verdicts(campaign, phase, rules), rules, generated_at)
 
 
-def write_results(results: PhaseResults, directory: str | os.PathLike) -> Path:
-    """Write ``results.json`` into ``directory`` (created if needed), atomically."""
+def write_json(directory: str | os.PathLike, name: str, data: dict) -> Path:
+    """Write ``data`` as ``directory/name`` (directory created if needed), atomically: a reader
+    sees the old file or the new one, and a failed write leaves no partial file."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    target = directory / RESULTS_FILE
-    tmp = directory / f".{RESULTS_FILE}.partial-{os.getpid()}"
+    target = directory / name
+    tmp = directory / f".{name}.partial-{os.getpid()}"
     try:
-        tmp.write_text(json.dumps(results.to_dict(), ensure_ascii=False, allow_nan=False) + "\n",
+        tmp.write_text(json.dumps(data, ensure_ascii=False, allow_nan=False) + "\n",
                        encoding="utf-8")
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def write_results(results: PhaseResults, directory: str | os.PathLike) -> Path:
+    """Write ``results.json`` into ``directory`` (created if needed), atomically."""
+    return write_json(directory, RESULTS_FILE, results.to_dict())
 
 
 def read_results(path: str | os.PathLike) -> PhaseResults:

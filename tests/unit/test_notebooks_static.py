@@ -191,10 +191,10 @@ def code_problems(sources: list[str], parameters_index: int = 0, opener: str = "
     return problems
 
 
-def report_methods(sources: list[str]) -> set[str]:
+def report_methods(sources: list[str], var: str = "report") -> set[str]:
     return {node.func.attr for s in sources for node in ast.walk(ast.parse(s))
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name) and node.func.value.id == "report"}
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == var}
 
 
 # --------------------------------------------------------------------------------------------
@@ -372,44 +372,38 @@ def test_report_methods_checker_sees_unknown_methods():
 
 
 # --------------------------------------------------------------------------------------------
-# The change-window notebook follows the same rules
+# The change-window and synthesis notebooks follow the same rules
 # --------------------------------------------------------------------------------------------
 
 
-def test_validate_change_notebook_pair_and_rules():
+def _change_report():
     from mm2report.notebook import ChangeReport
+    return ChangeReport
 
-    py, nb = read_py("validate-change"), read_ipynb("validate-change")
+
+def _deliverables():
+    from mm2report.report import Deliverables
+    return Deliverables
+
+
+@pytest.mark.parametrize("stem, names, opener, var, cls, saves", [
+    ("validate-change", ["campaign", "at", "window", "output_dir", "lang"], "open_change", "check",
+     _change_report, True),
+    ("deliverables", ["campaign", "run", "lang", "output_dir"], "open_deliverables", "docs",
+     _deliverables, False),
+])
+def test_other_notebooks_pair_and_rules(stem, names, opener, var, cls, saves):
+    py, nb = read_py(stem), read_ipynb(stem)
     assert pair_differences(py, nb) == []
     for book in (py, nb):
         cells = code_cells(book)
         assert "parameters" in cells[0].metadata.get("tags", [])
         tree = ast.parse(cells[0].source)
-        names = [s.targets[0].id for s in tree.body]
-        assert names == ["campaign", "at", "window", "output_dir", "lang"]
+        assert [s.targets[0].id for s in tree.body] == names
         assert all(isinstance(s.value, ast.Constant) for s in tree.body)
         sources = [c.source for c in cells]
-        assert code_problems(sources, opener="open_change", var="check") == []
-        for node in ast.walk(ast.parse("\n".join(sources[1:]))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "check"):
-                assert callable(getattr(ChangeReport, node.func.attr, None)), node.func.attr
-
-
-def test_deliverables_notebook_pair_and_rules():
-    from mm2report.report import Deliverables
-
-    py, nb = read_py("deliverables"), read_ipynb("deliverables")
-    assert pair_differences(py, nb) == []
-    for book in (py, nb):
-        cells = code_cells(book)
-        assert "parameters" in cells[0].metadata.get("tags", [])
-        names = [s.targets[0].id for s in ast.parse(cells[0].source).body]
-        assert names == ["campaign", "run", "lang", "output_dir"]
-        sources = [c.source for c in cells]
-        assert code_problems(sources, opener="open_deliverables", var="docs", saves=False) == []
-        assert "save" not in " ".join(sources)  # a synthesis writes nothing
-        for node in ast.walk(ast.parse("\n".join(sources[1:]))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "docs"):
-                assert callable(getattr(Deliverables, node.func.attr, None)), node.func.attr
+        assert code_problems(sources, opener=opener, var=var, saves=saves) == []
+        if not saves:
+            assert "save" not in " ".join(sources)  # a synthesis writes nothing
+        for name in report_methods(sources[1:], var):
+            assert callable(getattr(cls(), name, None)), name
