@@ -2,10 +2,13 @@
 
 Two layers:
 
-* :data:`METRICS` — the physical series, with their name in each metric flavour
-  (``strimzi-jmx``: Strimzi's JMX-exporter rules; ``strimzi-metrics-reporter``: the Strimzi
-  Metrics Reporter), their unit and meaning. A campaign may rename any of them or add label
-  matchers (``metrics.overrides``).
+* :data:`PROFILES` — the deployments (``strimzi``, ``connect-jmx``, ``dedicated``,
+  ``strimzi-metrics-reporter``): which names, which label names, which default connector and
+  which labels tell workers apart. Each was checked against a real exposition (the lab).
+* :data:`METRICS` — the physical series, with their name under each naming (``jmx``:
+  jmx_exporter rules as Strimzi and jmx_exporter's Kafka Connect example write them;
+  ``strimzi-metrics-reporter``), their unit and meaning. A campaign may rename any of them or
+  add label matchers (``metrics.overrides``).
 * :data:`QUERIES` — the logical inputs of the analyses (replicated rate, offered rate, lag, …),
   each a PromQL expression over those metrics, with its unit and meaning.
 
@@ -17,8 +20,14 @@ Choices that matter for the numbers:
 * Windowed MM2 gauges (``*_max``, ``*_avg``) read NaN on idle partitions. Every aggregation
   filters them out first (``x >= -Inf`` is false for NaN), so one idle partition cannot poison a
   sum or an average.
-* JMX quotes label values holding ``>`` or ``|`` (connector and client ids): the ``strimzi-jmx``
-  flavour matches them with their literal quotes.
+* JMX quotes label values holding ``>`` or ``|`` (connector and client ids): the ``jmx``
+  naming matches them with their literal quotes.
+* jmx_exporter wraps every rule pattern in ``^.*(?:…).*$``, so the usual ``.+-lag`` alternative
+  also takes ``records-lag-max`` and exports it under the name ``records_lag``; jmx_exporter 1.x
+  then tells the twins apart by an ``_objectname`` label. The lag queries keep the real
+  ``records-lag`` only. Kafka also tags each per-partition fetch metric twice, with the topic
+  as written and with its dots replaced by ``_`` (``orders.v1`` and ``orders_v1``): the lag
+  queries drop the ``_`` twin of every dotted topic.
 """
 
 from __future__ import annotations
@@ -32,7 +41,49 @@ from .promql import Matcher, parse_selector, quote, regex_escape
 if TYPE_CHECKING:
     from .params import Campaign
 
-Flavour = Literal["strimzi-jmx", "strimzi-metrics-reporter"]
+Naming = Literal["jmx", "strimzi-metrics-reporter"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A deployment: how its exporter names series and labels, how its connector is named.
+
+    Proven against real expositions of the lab (``mm2report lab``), see ``docs/profiles.md``.
+    """
+
+    name: str
+    naming: Naming  # which column of MetricDef.names
+    client_label: str  # label holding the embedded clients' ids
+    worker_labels: tuple[str, ...]  # labels telling one MM2 worker from another
+    connector: Callable[[str, str], str]  # default source connector name from the aliases
+    meaning: str
+
+
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in [
+        Profile("strimzi", "jmx", "clientid", ("kubernetes_pod_name",),
+                lambda s, t: f"{s}->{t}.MirrorSourceConnector",
+                "Strimzi KafkaMirrorMaker2 (or KafkaConnect) with Strimzi's JMX exporter rules: "
+                "lower-cased label names, connector <source>-><target>.MirrorSourceConnector, "
+                "workers told apart by the PodMonitor's kubernetes_pod_name"),
+        Profile("connect-jmx", "jmx", "clientId", ("instance",),
+                lambda s, t: "mm2-source-connector",
+                "MirrorMaker 2 as connectors of a Kafka Connect distributed cluster on VMs, with "
+                "jmx_exporter's Kafka Connect rules plus a kafka.connect.mirror rule: label names "
+                "as Kafka writes them (clientId), the connector named by its operators "
+                "(default mm2-source-connector, as in the validation checklist), workers told "
+                "apart by instance"),
+        Profile("dedicated", "jmx", "clientId", ("instance",),
+                lambda s, t: "MirrorSourceConnector",
+                "MirrorMaker 2 dedicated mode (connect-mirror-maker) with the same rules as "
+                "connect-jmx: connectors are named after their class"),
+        Profile("strimzi-metrics-reporter", "strimzi-metrics-reporter", "client_id",
+                ("kubernetes_pod_name",), lambda s, t: f"{s}->{t}.MirrorSourceConnector",
+                "Strimzi with the Strimzi Metrics Reporter instead of jmx_exporter: other names, "
+                "sanitized label names, values never quoted"),
+    ]
+}
 # Which campaign selector applies to a metric.
 Scope = Literal["mm2", "source_exporter", "target_exporter", "plain"]
 
@@ -42,7 +93,7 @@ class MetricDef:
     """A physical series family."""
 
     key: str
-    names: dict[str, str]  # flavour -> metric name
+    names: dict[str, str]  # naming -> metric name
     unit: str
     meaning: str
     scope: Scope = "mm2"
@@ -55,7 +106,7 @@ class MetricDef:
 
 
 def _both(name: str) -> dict[str, str]:
-    return {"strimzi-jmx": name, "strimzi-metrics-reporter": name}
+    return {"jmx": name, "strimzi-metrics-reporter": name}
 
 
 _MSC = "kafka_connect_mirror_mirrorsourceconnector_"
@@ -76,7 +127,7 @@ METRICS: dict[str, MetricDef] = {
                   "Max age of a record when MM2 polls it, over the last ~60 s window; NaN on idle "
                   "partitions.", topic="remote"),
         MetricDef("consumer_lag", {
-            "strimzi-jmx": "kafka_consumer_fetch_manager_records_lag",
+            "jmx": "kafka_consumer_fetch_manager_records_lag",
             "strimzi-metrics-reporter": "kafka_consumer_consumer_fetch_manager_metrics_records_lag",
         }, "records", "Replication consumer's lag per source partition (exists only while the "
            "task fetches).", topic="source", client_label=True),
@@ -87,43 +138,44 @@ METRICS: dict[str, MetricDef] = {
                   "Next offset of each replicated partition (kafka_exporter on the target cluster).",
                   scope="target_exporter", topic="remote"),
         MetricDef("running_tasks", {
-            "strimzi-jmx": "kafka_connect_worker_connector_running_task_count",
+            "jmx": "kafka_connect_worker_connector_running_task_count",
             "strimzi-metrics-reporter":
                 "kafka_connect_connect_worker_metrics_connector_running_task_count",
         }, "tasks", "Tasks of the connector running on each worker.", connector_label=True),
         MetricDef("total_tasks", {
-            "strimzi-jmx": "kafka_connect_worker_connector_total_task_count",
+            "jmx": "kafka_connect_worker_connector_total_task_count",
             "strimzi-metrics-reporter":
                 "kafka_connect_connect_worker_metrics_connector_total_task_count",
         }, "tasks", "Tasks of the connector assigned to each worker.", connector_label=True),
         MetricDef("failed_tasks", {
-            "strimzi-jmx": "kafka_connect_worker_connector_failed_task_count",
+            "jmx": "kafka_connect_worker_connector_failed_task_count",
             "strimzi-metrics-reporter":
                 "kafka_connect_connect_worker_metrics_connector_failed_task_count",
         }, "tasks", "Tasks of the connector in FAILED state on each worker.", connector_label=True),
         MetricDef("rebalancing", {
-            "strimzi-jmx": "kafka_connect_worker_rebalance_rebalancing",
+            "jmx": "kafka_connect_worker_rebalance_rebalancing",
             "strimzi-metrics-reporter":
                 "kafka_connect_connect_worker_rebalance_metrics_rebalancing",
         }, "0/1", "1 while the worker is rebalancing; one series per live worker."),
         MetricDef("rebalance_max_time", {
-            "strimzi-jmx": "kafka_connect_worker_rebalance_rebalance_max_time_ms",
+            "jmx": "kafka_connect_worker_rebalance_rebalance_max_time_ms",
             "strimzi-metrics-reporter":
                 "kafka_connect_connect_worker_rebalance_metrics_rebalance_max_time_ms",
         }, "ms", "Connect's own rebalance time (assignment received to work started), max "
            "over ~60 s; NaN afterwards."),
         MetricDef("completed_rebalances", {
-            "strimzi-jmx": "kafka_connect_worker_rebalance_completed_rebalances_total",
+            # client_java 1.x (jmx_exporter 1.x) strips `_total` from gauge names
+            "jmx": "kafka_connect_worker_rebalance_completed_rebalances",
             "strimzi-metrics-reporter":
                 "kafka_connect_connect_worker_rebalance_metrics_completed_rebalances",
         }, "rebalances", "Rebalances completed by each worker, cumulative."),
         MetricDef("record_errors", {
-            "strimzi-jmx": "kafka_connect_task_error_total_record_errors",
+            "jmx": "kafka_connect_task_error_total_record_errors",
             "strimzi-metrics-reporter": "kafka_connect_task_error_metrics_total_record_errors",
         }, "records", "Record errors per task, cumulative while the task lives.",
             connector_label=True),
         MetricDef("record_failures", {
-            "strimzi-jmx": "kafka_connect_task_error_total_record_failures",
+            "jmx": "kafka_connect_task_error_total_record_failures",
             "strimzi-metrics-reporter": "kafka_connect_task_error_metrics_total_record_failures",
         }, "records", "Record processing failures per task, cumulative while the task lives.",
             connector_label=True),
@@ -164,14 +216,16 @@ class _Context:
         if m.replication_policy == "identity":
             self.remote_topics = self.src_topics
         else:
-            self.remote_topics = f"{regex_escape(m.source_alias)}\\.(?:{m.topics})"
+            self.remote_topics = f"{regex_escape(m.source_alias + m.separator)}(?:{m.topics})"
 
     def sel(self, key: str) -> str:
         """``name{matchers}`` for a catalog metric in this campaign."""
         metric = METRICS[key]
         m = self.c.metrics
+        profile = PROFILES[m.profile]
         override = m.overrides.get(key)
-        name = (override.name if override and override.name else None) or metric.names[m.flavour]
+        name = (override.name if override and override.name else None) or \
+            _jmx_exporter_name(metric.names[profile.naming], m.jmx_exporter)
         matchers: list[Matcher] = list(metric.extra)
         scope_selector = {
             "mm2": m.mm2_selector,
@@ -190,17 +244,33 @@ class _Context:
         if metric.connector_label:
             # The default name is this campaign's own flow, so that a bidirectional MM2's
             # reverse connector (b->a.MirrorSourceConnector) is never counted.
-            if m.flavour == "strimzi-jmx":  # JMX quotes ids holding '>'
+            if profile.naming == "jmx":  # JMX quotes ids holding '>'
                 matchers.append(Matcher("connector", "=~", f'"?(?:{m.connector_regex})"?'))
             else:
                 matchers.append(Matcher("connector", "=~", m.connector_regex))
         if metric.client_label:
-            label = "clientid" if m.flavour == "strimzi-jmx" else "client_id"
             flow = regex_escape(f"{m.source_alias}->{m.target_alias}")
-            matchers.append(Matcher(label, "=~", f'"?{flow}\\|.*\\|replication-consumer"?'))
+            # a client.id set by the user is prefixed to the id: '<client.id>|<flow>|…'
+            matchers.append(Matcher(profile.client_label, "=~",
+                                    f'"?(?:(?:\\w|-|\\.)+\\|)?{flow}\\|.*\\|replication-consumer"?'))
+            if profile.naming == "jmx":  # records-lag-max exported as records_lag (see above)
+                matchers.append(Matcher("_objectname", "=~", "(?:.*<>records-lag)?"))
         if override and override.selector:
             matchers += parse_selector(override.selector)
         return name + "{" + ", ".join(x.render() for x in matchers) + "}"
+
+    def lag(self) -> str:
+        """The replication consumer's records-lag, without Kafka's '_' twin of dotted topics.
+
+        Kafka tags each per-partition fetch metric twice, ``topic="orders.v1"`` and
+        ``topic="orders_v1"``; Kafka refuses topics that collide that way, so a series whose topic
+        is a dotted topic's name with '.' replaced by '_' (up to three dots) is a twin."""
+        x = _known(self.sel("consumer_lag"))
+        twin = x
+        for _ in range(3):
+            twin = f'label_replace({twin}, "topic", "$1_$2", "topic", {_LAST_DOT})'
+        label = PROFILES[self.c.metrics.profile].client_label
+        return f"({x} unless on ({label}, topic, partition) {twin})"
 
     def alive(self, expr: str) -> str:
         """Keep only the series of workers whose last scrape succeeded.
@@ -208,7 +278,8 @@ class _Context:
         A live Prometheus marks a dead worker's series stale at once, but a server fed by
         remote write or a backfill keeps showing its last task counts for the whole lookback
         window; joining on ``up == 1`` makes both count only the workers that answer."""
-        return f"({expr} and on (instance) ({self.sel('up')} == 1))"
+        labels = ", ".join(PROFILES[self.c.metrics.profile].worker_labels)
+        return f"({expr} and on ({labels}) ({self.sel('up')} == 1))"
 
     def probe(self, suffix: str = "") -> str:
         probe = self.c.metrics.probe
@@ -217,6 +288,19 @@ class _Context:
         return probe.histogram + suffix + "{" + ", ".join(
             x.render() for x in parse_selector(probe.selector)
         ) + "}"
+
+
+_LAST_DOT = r'"(.*)\\.(.*)"'  # PromQL string: the regex (.*)\.(.*), greedy: the last dot
+
+
+def _jmx_exporter_name(name: str, version: str) -> str:
+    """jmx_exporter 0.x spelled the JVM families and gauge totals otherwise than 1.x."""
+    if version == "0.x":
+        if name == "jvm_memory_used_bytes":
+            return "jvm_memory_bytes_used"
+        if name == "kafka_connect_worker_rebalance_completed_rebalances":
+            return name + "_total"
+    return name
 
 
 def _known(expr: str) -> str:
@@ -261,13 +345,13 @@ QUERIES: dict[str, QuerySpec] = {
                   lambda x: f"max({_known(x.sel('record_age_max'))})"),
         QuerySpec("consumer_lag", "records",
                   "Replication consumer lag summed over source partitions.",
-                  lambda x: f"sum({_known(x.sel('consumer_lag'))})"),
+                  lambda x: f"sum({x.lag()})"),
         QuerySpec("consumer_lag_max", "records",
                   "Highest replication consumer lag of a single partition.",
-                  lambda x: f"max({_known(x.sel('consumer_lag'))})"),
+                  lambda x: f"max({x.lag()})"),
         QuerySpec("consumer_lag_by_partition", "records",
                   "Replication consumer lag of each source partition (records not yet replicated).",
-                  lambda x: f"max by (topic, partition) ({_known(x.sel('consumer_lag'))})",
+                  lambda x: f"max by (topic, partition) ({x.lag()})",
                   per_partition=True),
         QuerySpec("tasks_running", "tasks", "Running tasks of the connector, all workers.",
                   lambda x: f"sum({x.alive(x.sel('running_tasks'))})"),
@@ -330,4 +414,4 @@ def needed_queries(campaign: "Campaign") -> list[str]:
     return names
 
 
-__all__ = ["METRICS", "QUERIES", "MetricDef", "QuerySpec", "needed_queries", "quote", "render"]
+__all__ = ["METRICS", "PROFILES", "Profile", "QUERIES", "MetricDef", "QuerySpec", "needed_queries", "quote", "render"]

@@ -347,8 +347,14 @@ class Probe(_Strict):
 class Metrics(_Strict):
     """How the campaign's series are named and told apart."""
 
-    flavour: Literal["strimzi-jmx", "strimzi-metrics-reporter"] = "strimzi-jmx"
+    # The deployment (see mm2report.catalog.PROFILES and docs/profiles.md): names, label names,
+    # default connector and worker identity.
+    profile: Literal["strimzi", "connect-jmx", "dedicated", "strimzi-metrics-reporter"] = "strimzi"
+    # jmx_exporter 0.x named the JVM heap jvm_memory_bytes_used and kept `_total` on gauges.
+    jmx_exporter: Literal["1.x", "0.x"] = "1.x"
     replication_policy: Literal["default", "identity"] = "default"
+    # replication.policy.separator of the connector (DefaultReplicationPolicy: <alias><sep><topic>)
+    separator: str = Field(".", min_length=1, max_length=16, pattern=r"^[A-Za-z0-9._-]+$")
     source_alias: str
     target_alias: str
     topics: Regex
@@ -361,12 +367,26 @@ class Metrics(_Strict):
     expected_tasks: int | None = Field(None, ge=1, le=10_000)
     overrides: dict[str, MetricOverride] = {}
 
+    # Former name of `profile`: strimzi-jmx is the strimzi profile.
+    flavour: Literal["strimzi-jmx", "strimzi-metrics-reporter"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flavour(cls, data):
+        aliases = {"strimzi-jmx": "strimzi", "strimzi-metrics-reporter": "strimzi-metrics-reporter"}
+        if isinstance(data, dict) and data.get("flavour") in aliases and "profile" not in data:
+            data = {**data, "profile": aliases[data["flavour"]]}
+        return data
+
     @property
     def connector_regex(self) -> str:
-        """Regex of the MM2 source connector's name (JMX quotes excluded)."""
+        """Regex of the MM2 source connector's name (JMX quotes excluded); by default the
+        profile's name for this flow."""
         if self.connector is not None:
             return self.connector
-        return regex_escape(f"{self.source_alias}->{self.target_alias}.MirrorSourceConnector")
+        from .catalog import PROFILES
+
+        return regex_escape(PROFILES[self.profile].connector(self.source_alias, self.target_alias))
 
     @field_validator("source_alias", "target_alias")
     @classmethod
@@ -389,6 +409,8 @@ class Metrics(_Strict):
 
     @model_validator(mode="after")
     def _coherent(self):
+        if self.flavour is not None and {"strimzi-jmx": "strimzi"}.get(self.flavour, self.flavour) != self.profile:
+            raise ValueError("give 'profile' only ('flavour' is its former name)")
         if self.source_alias == self.target_alias:
             raise ValueError("source_alias and target_alias must differ")
         if self.source_exporter_selector == self.target_exporter_selector:

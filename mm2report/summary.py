@@ -25,7 +25,7 @@ def campaign_summary(c: "Campaign") -> str:
         f"  time zone {info.timezone}, report language {info.language}",
         f"  source    {where} (step {format_duration(src.step)}, scrape "
         f"{format_duration(src.scrape_interval)}{auth})",
-        f"  metrics   {m.flavour}, {m.source_alias} -> {m.target_alias}, topics /{m.topics}/, "
+        f"  metrics   {m.profile}, {m.source_alias} -> {m.target_alias}, topics /{m.topics}/, "
         f"connector /{m.connector_regex}/",
         "  phases:",
     ]

@@ -79,8 +79,9 @@ def selectors(promql: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
 
 def only_selector(promql: str) -> tuple[str, list[tuple[str, str, str]]]:
     """The query's one metric selector (a worker query's ``up == 1`` guard aside)."""
-    found = selectors(promql)
-    if len(found) == 2 and found[1][0] == "up" and "and on (instance)" in promql:
+    # the lag queries name their one selector twice (the '_' twin of dotted topics is dropped)
+    found = [(n, list(m)) for n, m in dict.fromkeys((n, tuple(m)) for n, m in selectors(promql))]
+    if len(found) == 2 and found[1][0] == "up" and "and on (" in promql:
         found = found[:1]
     assert len(found) == 1, promql
     return found[0]
@@ -408,11 +409,14 @@ def test_consumer_lag_targets_only_the_campaign_flow(flavour, label, quoted):
         assert promql_regex_matches(regex, q(ok)), (name, regex)
         assert promql_regex_matches(
             regex, q("primary->backup|primary->backup.MirrorSourceConnector-11|replication-consumer"))
+        # a user-set client.id is prefixed (MirrorConnectorConfig.addClientId): '<id>|<flow>|…'
+        assert promql_regex_matches(regex, q("mm2-prod|" + ok))
         for bad in (
             "backup->primary|backup->primary.MirrorSourceConnector-0|replication-consumer",
             "primary->backup|primary->backup.MirrorSourceConnector-0|offset-syncs-source-consumer",
             "primary->backupX|primary->backup.MirrorSourceConnector-0|replication-consumer",
-            "other|primary->backup|x|replication-consumer",
+            "a|b|primary->backup|x|replication-consumer",
+            "backup->primary|x|primary->backup|replication-consumer",
         ):
             assert not promql_regex_matches(regex, q(bad)), (name, regex, bad)
 
@@ -434,6 +438,11 @@ def test_nan_prone_aggregations_filter_nan_first(name, flavour):
     m = _AGGREGATION.match(promql.strip())
     assert m, promql
     arg = m.group("arg").strip()
+    # the lag queries aggregate "(<filtered> unless on (…) <its '_' twins>)": the kept side
+    twins = re.fullmatch(r"\((?P<kept>\(.*?>=\s*-Inf\s*\)) unless on \([^)]*\) label_replace.*\)", arg, re.S)
+    if name.startswith("consumer_lag"):
+        assert twins, promql
+        arg = twins.group("kept")
     # the aggregated vector is "(<selector> >= -Inf)": NaN >= -Inf is false, so NaN is dropped
     inner = re.fullmatch(r"\((?P<sel>.*)\s*>=\s*-Inf\s*\)", arg, re.S)
     assert inner, promql
@@ -523,5 +532,5 @@ def test_worker_queries_count_only_workers_that_answer(name):
     promql = catalog.render(name, make())
     found = selectors(promql)
     assert [n for n, _ in found][1:] == ["up"], promql
-    assert "and on (instance) (up{" in promql and "== 1)" in promql
+    assert "and on (kubernetes_pod_name) (up{" in promql and "== 1)" in promql
     assert balanced(promql)

@@ -1,0 +1,229 @@
+"""The lab's truth, from Kafka only (never from metrics).
+
+Both clusters are consumed completely. Every source record's key (``topic/partition/seq``) is
+matched with its copies in the remote topic on the target:
+
+* per partition and phase (by source create time): produced, replicated (at least one copy),
+  lost (no copy), duplicated (copies beyond the first);
+* per record, replication latency = target append time (the target broker stamps
+  LogAppendTime) − source create time, and its percentiles per phase;
+* outages: the one-second bins in which nothing reached the target although the source had
+  records not yet copied, merged into intervals of at least two seconds; each linked to the
+  campaign event it falls in;
+* rebalance end per worker event: the first second after the event from which every expected
+  task is RUNNING on a live worker (Connect REST status polled each second) and stays so for
+  three polls;
+* capacity: a step is sustained when the target received ≥ 98 % of what was offered during
+  the step (after the warm-up) and the backlog at the step's end is no larger than at the start
+  of the step plus one second of load.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from . import env
+from .load import QUIET
+
+WARMUP = 10.0
+
+
+def end_offsets(bootstrap: str, topics: list[str]) -> dict[tuple[str, int], int]:
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "mm2report-lab-truth",
+                         "enable.auto.commit": False}, logger=QUIET)
+    try:
+        meta = consumer.list_topics(timeout=10)
+        out = {}
+        for topic in topics:
+            if topic not in meta.topics:
+                continue
+            for p in meta.topics[topic].partitions:
+                out[(topic, p)] = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+        return out
+    finally:
+        consumer.close()
+
+
+def consume(bootstrap: str, topics: list[str]) -> list[tuple[str, float, int]]:
+    """Every record of ``topics``: (key, timestamp in seconds, timestamp type)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    ends = end_offsets(bootstrap, topics)
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "mm2report-lab-truth",
+                         "enable.auto.commit": False, "fetch.max.bytes": 8 * 1024 * 1024},
+                        logger=QUIET)
+    todo = {tp: end for tp, end in ends.items() if end > 0}
+    consumer.assign([TopicPartition(t, p, 0) for (t, p) in todo])
+    out = []
+    seen = defaultdict(int)
+    try:
+        while any(seen[tp] < end for tp, end in todo.items()):
+            batch = consumer.consume(10_000, timeout=5)
+            if not batch:
+                break
+            for msg in batch:
+                if msg.error():
+                    continue
+                tp = (msg.topic(), msg.partition())
+                seen[tp] = msg.offset() + 1
+                kind, ts = msg.timestamp()
+                out.append((msg.key().decode(), ts / 1000.0, kind))
+    finally:
+        consumer.close()
+    return out
+
+
+def compute(state: env.LabState, journal: dict) -> dict:
+    source = consume(state.source_bootstrap, list(env.TOPICS))
+    target = consume(state.target_bootstrap, [f"{env.SOURCE_ALIAS}.{t}" for t in env.TOPICS])
+    created = {key: ts for key, ts, _ in source}
+    copies: dict[str, list[float]] = defaultdict(list)
+    for key, ts, _ in target:
+        copies[key].append(ts)
+    phases = journal["phases"]
+    out = {"lab": journal["lab"], "phases": {}, "partitions": {}}
+
+    # per phase and partition
+    for name, ph in phases.items():
+        per: dict[str, dict] = defaultdict(lambda: {"produced": 0, "replicated": 0, "lost": 0,
+                                                    "duplicated": 0})
+        lat = []
+        for key, ts in created.items():
+            if not ph["start"] <= ts < ph["end"]:
+                continue
+            topic, part, _ = key.rsplit("/", 2)
+            row = per[f"{topic}/{part}"]
+            row["produced"] += 1
+            c = copies.get(key, [])
+            if c:
+                row["replicated"] += 1
+                row["duplicated"] += len(c) - 1
+                lat.append((min(c) - ts) * 1000.0)
+            else:
+                row["lost"] += 1
+        lat_a = np.array(lat) if lat else np.array([np.nan])
+        out["phases"][name] = {
+            "start": env_iso(ph["start"]), "end": env_iso(ph["end"]),
+            "produced": sum(r["produced"] for r in per.values()),
+            "lost": sum(r["lost"] for r in per.values()),
+            "duplicated": sum(r["duplicated"] for r in per.values()),
+            "partitions": dict(per),
+            "latency_ms": {q: float(np.nanpercentile(lat_a, float(q[1:]))) for q in ("p50", "p99")}
+            | {"max": float(np.nanmax(lat_a)), "records": len(lat)},
+        }
+    out["lost"] = sum(p["lost"] for p in out["phases"].values())
+    out["duplicated"] = sum(p["duplicated"] for p in out["phases"].values())
+    out["outages"] = _outages(created, copies, journal)
+    out["rebalances"] = _rebalances(journal)
+    out["capacity"] = _capacity(created, copies, journal)
+    out["criteria"] = _criteria(out)
+    return out
+
+
+def env_iso(t: float) -> str:
+    from .campaign import iso
+    return iso(t)
+
+
+def _outages(created: dict, copies: dict, journal: dict) -> list[dict]:
+    t0 = int(journal["began"])
+    t1 = int(journal["ended"]) + 1
+    n = t1 - t0
+    made = np.zeros(n)
+    landed = np.zeros(n)
+    for key, ts in created.items():
+        made[min(max(int(ts) - t0, 0), n - 1)] += 1
+        c = copies.get(key)
+        if c:
+            landed[min(max(int(min(c)) - t0, 0), n - 1)] += 1
+    backlog = np.cumsum(made) - np.cumsum(landed)
+    stalled = (landed == 0) & (np.concatenate([[0], backlog[:-1]]) > 0)
+    out = []
+    i = 0
+    while i < n:
+        if stalled[i]:
+            j = i
+            while j < n and stalled[j]:
+                j += 1
+            if j - i >= 2:
+                start = t0 + i
+                event = next((e for e in journal["events"]
+                              if e["start"] - 2 <= start <= (e.get("end") or e["start"]) + 60), None)
+                out.append({"start": env_iso(start), "end": env_iso(t0 + j), "duration_s": j - i,
+                            "event": event["kind"] if event else None})
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def _rebalances(journal: dict) -> list[dict]:
+    expected = journal["lab"]["tasks"]
+    samples = journal["status"]
+
+    def ok(s):
+        return (s["connector"] == "RUNNING" and len(s["tasks"]) == expected
+                and all(x["state"] == "RUNNING" and x["live"] for x in s["tasks"]))
+    out = []
+    for e in journal["events"]:
+        if e["kind"] not in ("worker_add", "worker_stop", "worker_restart"):
+            continue
+        after = [s for s in samples if s["t"] >= e["start"]]
+        end = None
+        disrupted = False
+        for i, s in enumerate(after):
+            if not ok(s):
+                disrupted = True
+            window = after[i:i + 3]
+            if disrupted and len(window) == 3 and all(ok(w) for w in window):
+                end = s["t"]
+                break
+        out.append({"event": e["kind"], "start": env_iso(e["start"]),
+                    "end": env_iso(end) if end else None,
+                    "duration_s": round(end - e["start"], 1) if end else 0.0,
+                    "disrupted": disrupted})
+    return out
+
+
+def _capacity(created: dict, copies: dict, journal: dict) -> dict:
+    steps = []
+    made_ts = np.array(sorted(created.values()))
+    landed_ts = np.array(sorted(min(c) for c in copies.values() if c))
+    for s in journal["steps"]:
+        a, b = s["start"] + WARMUP, s["end"]
+        offered = np.count_nonzero((made_ts >= a) & (made_ts < b)) / (b - a)
+        replicated = np.count_nonzero((landed_ts >= a) & (landed_ts < b)) / (b - a)
+        backlog_a = np.count_nonzero(made_ts < a) - np.count_nonzero(landed_ts < a)
+        backlog_b = np.count_nonzero(made_ts < b) - np.count_nonzero(landed_ts < b)
+        sustained = replicated >= 0.98 * offered and backlog_b <= backlog_a + offered
+        steps.append({"offered_rate": s["offered_rate"], "offered": round(offered, 1),
+                      "replicated": round(replicated, 1), "backlog_start": int(backlog_a),
+                      "backlog_end": int(backlog_b), "sustained": bool(sustained)})
+    sustained = [s for s in steps if s["sustained"]]
+    return {"steps": steps,
+            "highest_sustained_step": max((s["offered_rate"] for s in sustained), default=None)}
+
+
+def _criteria(t: dict) -> dict[str, str]:
+    ph = t["phases"]
+
+    def clean(name):
+        return ph[name]["lost"] == 0 and not any(
+            ph[name]["start"] <= o["start"] < ph[name]["end"] for o in t["outages"])
+    rto = 300
+    resilience_ok = ph["resilience"]["lost"] == 0 and all(
+        o["duration_s"] < rto for o in t["outages"]
+        if ph["resilience"]["start"] <= o["start"] < ph["resilience"]["end"])
+    return {
+        "1": "GO" if clean("smoke") else "NOGO",
+        "3": "GO" if ph["latency"]["latency_ms"]["p99"] < 5000 else "NOGO",
+        "4": "GO" if t["capacity"]["highest_sustained_step"] else "NOGO",
+        "5": "INCONCLUSIVE",  # a 40 s soak is shorter than the 24 h required
+        "6": "GO" if resilience_ok else "NOGO",
+        "8": "GO" if t["lost"] == 0 else "NOGO",
+        "10": "INCONCLUSIVE",  # no rollback test recorded in the lab
+    }
