@@ -62,11 +62,11 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     p.name: p
     for p in [
-        Profile("strimzi", "jmx", "clientid", ("kubernetes_pod_name",),
+        Profile("strimzi", "jmx", "clientid", ("instance",),
                 lambda s, t: f"{s}->{t}.MirrorSourceConnector",
                 "Strimzi KafkaMirrorMaker2 (or KafkaConnect) with Strimzi's JMX exporter rules: "
-                "lower-cased label names, connector <source>-><target>.MirrorSourceConnector, "
-                "workers told apart by the PodMonitor's kubernetes_pod_name"),
+                "lower-cased label names, connector <source>-><target>.MirrorSourceConnector; "
+                "the PodMonitor also adds kubernetes_pod_name"),
         Profile("connect-jmx", "jmx", "clientId", ("instance",),
                 lambda s, t: "mm2-source-connector",
                 "MirrorMaker 2 as connectors of a Kafka Connect distributed cluster on VMs, with "
@@ -79,7 +79,7 @@ PROFILES: dict[str, Profile] = {
                 "MirrorMaker 2 dedicated mode (connect-mirror-maker) with the same rules as "
                 "connect-jmx: connectors are named after their class"),
         Profile("strimzi-metrics-reporter", "strimzi-metrics-reporter", "client_id",
-                ("kubernetes_pod_name",), lambda s, t: f"{s}->{t}.MirrorSourceConnector",
+                ("instance",), lambda s, t: f"{s}->{t}.MirrorSourceConnector",
                 "Strimzi with the Strimzi Metrics Reporter instead of jmx_exporter: other names, "
                 "sanitized label names, values never quoted"),
     ]
@@ -218,8 +218,8 @@ class _Context:
         else:
             self.remote_topics = f"{regex_escape(m.source_alias + m.separator)}(?:{m.topics})"
 
-    def sel(self, key: str) -> str:
-        """``name{matchers}`` for a catalog metric in this campaign."""
+    def sel(self, key: str, extra: tuple[Matcher, ...] = ()) -> str:
+        """``name{matchers}`` for a catalog metric in this campaign (plus ``extra`` matchers)."""
         metric = METRICS[key]
         m = self.c.metrics
         profile = PROFILES[m.profile]
@@ -257,6 +257,7 @@ class _Context:
                 matchers.append(Matcher("_objectname", "=~", "(?:.*<>records-lag)?"))
         if override and override.selector:
             matchers += parse_selector(override.selector)
+        matchers += extra
         return name + "{" + ", ".join(x.render() for x in matchers) + "}"
 
     def lag(self) -> str:
@@ -266,7 +267,8 @@ class _Context:
         ``topic="orders_v1"``; Kafka refuses topics that collide that way, so a series whose topic
         is a dotted topic's name with '.' replaced by '_' (up to three dots) is a twin."""
         x = _known(self.sel("consumer_lag"))
-        twin = x
+        # label_replace leaves a series it does not match unchanged: only dotted topics go in
+        twin = _known(self.sel("consumer_lag", (Matcher("topic", "=~", r".*\..*"),)))
         for _ in range(3):
             twin = f'label_replace({twin}, "topic", "$1_$2", "topic", {_LAST_DOT})'
         label = PROFILES[self.c.metrics.profile].client_label

@@ -139,7 +139,8 @@ def test_quote_is_unquoted_by_prometheus_to_the_same_value(empty_prometheus, htt
 def matcher_values(promql: str, label: str, op: str) -> list[str]:
     """Decoded values of ``label op "..."`` in ``promql`` (JSON string rules, not our parser)."""
     pattern = r"(?<![A-Za-z0-9_])" + re.escape(label) + r"\s*" + re.escape(op) + r'\s*("(?:[^"\\]|\\.)*")'
-    return [json.loads(m.group(1), strict=False) for m in re.finditer(pattern, promql)]
+    found = [json.loads(m.group(1), strict=False) for m in re.finditer(pattern, promql)]
+    return list(dict.fromkeys(found))  # the lag queries name their selector twice
 
 
 def _re2_fullmatch(http, server, regex: str, value: str) -> bool:
@@ -186,6 +187,10 @@ def test_catalog_regexes_mean_the_same_in_re2(empty_prometheus, http):
     assert not _re2_fullmatch(
         http, empty_prometheus, client,
         '"dc_2->dc-1.eu|dc_2->dc-1.eu.MirrorSourceConnector-3|replication-consumer"')
+    # a user-set client.id is prefixed (Kafka's MirrorConnectorConfig.addClientId)
+    assert _re2_fullmatch(
+        http, empty_prometheus, client,
+        '"mm2.prod-1|dc-1.eu->dc_2|dc-1.eu->dc_2.MirrorSourceConnector-3|replication-consumer"')
 
 
 # ------------------------------------------------------------------------------------------
