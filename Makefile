@@ -36,6 +36,15 @@ lab: setup
 	$(BIN)/pip install --quiet -e '.[lab]'
 	$(BIN)/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
+## mm2-lab: start the real MirrorMaker 2 lab on 127.0.0.1 and run its mini-campaign (Java, Maven, prometheus)
+mm2-lab: setup
+	$(BIN)/mm2report lab up --dir outputs/lab/current
+	$(BIN)/mm2report lab campaign --dir outputs/lab/current
+
+## mm2-lab-down: stop every process of the lab by PID
+mm2-lab-down: setup
+	$(BIN)/mm2report lab down --dir outputs/lab/current
+
 ## bench: run the benchmarks (prints ratios against a baseline measured in the same run)
 bench: setup
 	$(BIN)/python benchmarks/fetch.py
@@ -51,4 +60,4 @@ notebooks: setup
 demo-snapshot: setup
 	$(BIN)/python tools/record_demo.py
 
-.PHONY: help setup demo test lab bench notebooks demo-snapshot
+.PHONY: help setup demo test lab mm2-lab mm2-lab-down bench notebooks demo-snapshot

@@ -131,6 +131,12 @@ METRICS: dict[str, MetricDef] = {
             "strimzi-metrics-reporter": "kafka_consumer_consumer_fetch_manager_metrics_records_lag",
         }, "records", "Replication consumer's lag per source partition (exists only while the "
            "task fetches).", topic="source", client_label=True),
+        MetricDef("active_records", {
+            "jmx": "kafka_connect_source_task_source_record_active_count",
+            "strimzi-metrics-reporter":
+                "kafka_connect_source_task_metrics_source_record_active_count",
+        }, "records", "Records each task polled and the target has not acknowledged yet (they "
+           "wait in MM2's producer buffer, past the consumer's lag).", connector_label=True),
         MetricDef("source_end_offset", _both("kafka_topic_partition_current_offset"), "offset",
                   "Next offset of each source partition (kafka_exporter on the source cluster).",
                   scope="source_exporter", topic="source"),
@@ -346,8 +352,9 @@ QUERIES: dict[str, QuerySpec] = {
                   "Highest record age at poll time over all partitions, per scrape.",
                   lambda x: f"max({_known(x.sel('record_age_max'))})"),
         QuerySpec("consumer_lag", "records",
-                  "Replication consumer lag summed over source partitions.",
-                  lambda x: f"sum({x.lag()})"),
+                  "Records not yet replicated: the replication consumer's lag summed over source "
+                  "partitions, plus the records polled and not yet acknowledged by the target.",
+                  lambda x: f"(sum({x.lag()}) + sum({x.alive(x.sel('active_records'))}))"),
         QuerySpec("consumer_lag_max", "records",
                   "Highest replication consumer lag of a single partition.",
                   lambda x: f"max({x.lag()})"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from . import __version__
@@ -189,6 +190,33 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print("server stopped", file=sys.stderr)
 
 
+def _cmd_lab(args: argparse.Namespace) -> int:
+    """The real MirrorMaker 2 lab: up, campaign, fixtures, down (mm2report.lab)."""
+    from .lab import campaign, env, fixtures
+
+    directory = Path(args.dir)
+    if args.action == "up":
+        state = env.up(directory, line=args.kafka, profile=args.profile, progress=print)
+        print(f"lab up (Kafka {state.kafka}, profile {state.profile}) in {directory}")
+        print(f"Prometheus: {state.prometheus_url}")
+        print(f"connector: {state.connectors['Source']}  (REST {state.rest()})")
+        print("next: mm2report lab campaign; stop everything with: mm2report lab down")
+        return EXIT_OK
+    if args.action == "campaign":
+        out = Path(args.out) if args.out else directory / "campaigns" / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        campaign.run(directory, out, progress=print)
+        print(f"campaign written to {out} (campaign.yml, truth.json, journal.json)")
+        print(f"analyse it with: mm2report analyse {out / 'campaign.yml'}")
+        return EXIT_OK
+    if args.action == "fixtures":
+        for path in fixtures.record(directory, Path(args.out), progress=print):
+            print(f"wrote {path}")
+        return EXIT_OK
+    stopped = env.down(directory)
+    print(f"stopped {len(stopped)} processes" + (f": {', '.join(stopped)}" if stopped else ""))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mm2report",
@@ -258,6 +286,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("inspect", help="fetch every query of a campaign and report data completeness")
     p.add_argument("params")
     p.set_defaults(func=_cmd_inspect)
+
+    p = sub.add_parser("lab", help="a real MirrorMaker 2 on 127.0.0.1 (Kafka, MM2, JMX exporter, "
+                                   "Prometheus): up, campaign, fixtures, down")
+    p.add_argument("action", choices=("up", "campaign", "fixtures", "down"))
+    p.add_argument("--dir", default="outputs/lab/current",
+                   help="the lab's directory (state, configs, logs); default outputs/lab/current")
+    p.add_argument("--kafka", choices=("3", "4"), default="4",
+                   help="Kafka line: 3 = 3.9.2, 4 = 4.3.1 (default)")
+    p.add_argument("--profile", choices=("connect-jmx", "strimzi", "dedicated"),
+                   default="connect-jmx", help="deployment to imitate (default connect-jmx)")
+    p.add_argument("--out", help="campaign / fixtures: where to write (a new directory)")
+    p.set_defaults(func=_cmd_lab)
     return parser
 
 

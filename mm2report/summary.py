@@ -70,14 +70,37 @@ def data_inventory(c: "Campaign", source: "MetricSource") -> str:
     names = sorted({r.query for r in requests})
     width = max(len(n) for n in names) if names else 10
     lines.append(f"  {'query':<{width}}  " + "  ".join(f"{p:>10}" for p in phases))
+    seen: dict[str, float] = {}
     for name in names:
         cells = []
         for phase in phases.values():
             result = source.range(name, phase.start, phase.end)
+            seen[name] = max(seen.get(name, 0.0), result.completeness)
             cells.append(f"{result.completeness:>10.1%}")
         lines.append(f"  {name:<{width}}  " + "  ".join(cells))
     lines.append("  (share of steps with data; per-partition offsets are read at phase and event bounds)")
+    lines += [f"  hint: {h}" for h in data_hints(c, seen)]
     return "\n".join(lines)
+
+
+def data_hints(c: "Campaign", seen: dict[str, float]) -> list[str]:
+    """What an empty query most likely means on a real deployment (docs/profiles.md)."""
+    hints = []
+    tasks = seen.get("tasks_running", 0.0) > 0
+    if tasks and seen.get("replicated_rate", 1.0) == 0:
+        hints.append("the connector's tasks report but no MirrorSource series do: the JMX exporter "
+                     "rules probably lack a kafka.connect.mirror rule (jmx_exporter's Kafka Connect "
+                     "example has none), or, on Kafka 3.5-3.9, the rule expects a `source` tag that "
+                     "only add.source.alias.to.metrics=true adds")
+    if seen.get("tasks_running", 1.0) == 0 and seen.get("up", 0.0) > 0:
+        hints.append(f"no task counts for connector /{c.metrics.connector_regex}/ of profile "
+                     f"{c.metrics.profile}: set metrics.connector to the connector's name as "
+                     "Connect shows it")
+    if tasks and seen.get("consumer_lag", 1.0) == 0:
+        hints.append(f"no replication-consumer lag: profile {c.metrics.profile} expects the "
+                     "client id in its label name (clientid for Strimzi's rules, clientId for "
+                     "jmx_exporter's example, client_id for the Strimzi Metrics Reporter)")
+    return hints
 
 
 def _num(value, unit: str = "") -> str:

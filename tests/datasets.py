@@ -25,6 +25,7 @@ TIMES = np.arange(START, END + 1, STEP, dtype="int64")
 PARTITIONS = 4
 RATE_PER_PARTITION = 10.0  # records/s, produced and replicated
 LAG_PER_PARTITION = 5.0
+ACTIVE_PER_TASK = 3.0  # records polled, not yet acknowledged by the target (producer buffer)
 LATENCY_MS = {0: 100.0, 1: 101.0, 2: 102.0}  # partition 3 is idle: NaN
 TASKS_PER_WORKER = 2
 CONNECTOR = '"primary->backup.MirrorSourceConnector"'
@@ -33,7 +34,8 @@ MOVE_AT = START + 3 * 3600  # partition 1's task moves from worker w1 to w2
 
 # Expected aggregates.
 EXPECTED_RATE = PARTITIONS * RATE_PER_PARTITION  # 40 records/s
-EXPECTED_LAG = PARTITIONS * LAG_PER_PARTITION  # 20 records
+EXPECTED_LAG = PARTITIONS * LAG_PER_PARTITION  # 20 records (the consumer's lag alone)
+EXPECTED_BACKLOG = EXPECTED_LAG + 2 * TASKS_PER_WORKER * ACTIVE_PER_TASK  # 32: + active records
 EXPECTED_LATENCY_MAX = 102.0
 EXPECTED_LATENCY_AVG = 101.0
 EXPECTED_TASKS = 2 * TASKS_PER_WORKER  # 4
@@ -110,6 +112,17 @@ def write_openmetrics(path: Path) -> int:
         om.series("kafka_consumer_fetch_manager_records_lag",
                   {"clientid": '"backup->primary|backup->primary.MirrorSourceConnector-0|replication-consumer"',
                    "topic": "orders", "partition": "0"}, TIMES, np.full(len(TIMES), 1e6))
+        # each live worker's tasks hold ACTIVE_PER_TASK records in the producer's buffer; the
+        # reverse flow's task and the dead worker w3's last reading must not count
+        om.family("kafka_connect_source_task_source_record_active_count", "gauge")
+        for w in ("w1", "w2", "w3"):
+            for k in range(int(TASKS_PER_WORKER)):
+                om.series("kafka_connect_source_task_source_record_active_count",
+                          {"connector": CONNECTOR, "task": str(k), "instance": w}, TIMES,
+                          np.full(len(TIMES), ACTIVE_PER_TASK))
+        om.series("kafka_connect_source_task_source_record_active_count",
+                  {"connector": REVERSE_CONNECTOR, "task": "0", "instance": "w1"}, TIMES,
+                  np.full(len(TIMES), 1e6))
         om.family("kafka_topic_partition_current_offset", "gauge")
         for p in range(PARTITIONS):
             om.series("kafka_topic_partition_current_offset",

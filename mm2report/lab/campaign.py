@@ -40,6 +40,7 @@ QUOTA = 250_000  # bytes/s per MM2 task producer on the target, from the capacit
 NOMINAL = 300
 STEPS = (250, 500, 750, 1200)
 GAP = 5  # seconds between phases
+QUIET_S = 2 * 5 + 1  # no load over the last two scrapes of a phase
 
 
 def _now() -> float:
@@ -60,13 +61,13 @@ class StatusPoller(threading.Thread):
         self.state = state
         self.samples: list[dict] = []
         self.dead: set[str] = set()
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
         session = requests.Session()
         session.trust_env = False
         name = requests.utils.quote(self.state.connectors["Source"], safe="")
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             t = _now()
             sample = {"t": t, "connector": None, "tasks": []}
             for worker in self.state.workers:
@@ -85,10 +86,10 @@ class StatusPoller(threading.Thread):
                 except (requests.RequestException, ValueError, KeyError):
                     continue
             self.samples.append(sample)
-            self._stop.wait(max(0.0, 1.0 - (_now() - t)))
+            self._halt.wait(max(0.0, 1.0 - (_now() - t)))
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join(timeout=5)
 
 
@@ -116,6 +117,12 @@ class Campaign:
                 return self_
 
             def __exit__(self_, *exc):
+                # Quiet bounds: the load pauses two scrapes before the phase ends, so that the
+                # end offsets read at the bound are final on both clusters (scrapes of the two
+                # exporters are up to one interval apart; see docs/profiles.md).
+                if exc[0] is None:
+                    campaign.load.set_rate(0)
+                    time.sleep(QUIET_S)
                 campaign.phases[name]["end"] = _now()
                 time.sleep(GAP)
         return _Ctx()
@@ -159,7 +166,8 @@ class Campaign:
             raise LabError("the scripted campaign drives Connect distributed (profiles "
                            "connect-jmx, strimzi); dedicated mode has no REST API to drive")
         partitions = [(t, p) for t, n in env.TOPICS.items() for p in range(n)]
-        load = Load(self.state.source_bootstrap, partitions, size=RECORD)
+        self.run_id = f"{int(_now())}"
+        load = self.load = Load(self.state.source_bootstrap, partitions, size=RECORD, run=self.run_id)
         poller = StatusPoller(self.state)
         load.start()
         poller.start()
@@ -190,6 +198,7 @@ class Campaign:
                 load.set_rate(NOMINAL)
             self._hold(20)  # let the last step's backlog drain before the soak
             with self._phase("soak"):
+                load.set_rate(NOMINAL)
                 self._hold(40)
             with self._phase("resilience"):
                 self._resilience(load, poller)
@@ -205,7 +214,7 @@ class Campaign:
             "lab": {"kafka": self.state.kafka, "profile": self.state.profile,
                     "connector": self.state.connectors["Source"], "record_bytes": RECORD,
                     "quota_bytes_per_task": QUOTA, "tasks": env.expected_tasks()},
-            "began": began, "ended": _now(),
+            "run": self.run_id, "began": began, "ended": _now(),
             "phases": self.phases, "events": self.events, "steps": self.steps,
             "status": poller.samples, "producer_errors": load.errors,
         }

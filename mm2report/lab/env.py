@@ -41,6 +41,7 @@ import requests
 
 from .. import servers
 from .jars import FILES, LabError, agent, fetch, kafka_version, require
+from .load import QUIET
 
 PROFILES = ("connect-jmx", "strimzi", "dedicated")
 SOURCE_ALIAS, TARGET_ALIAS = "primary", "backup"
@@ -282,7 +283,7 @@ def restart_broker(state: LabState, role: str) -> Proc:
 def wait_broker(state: LabState, role: str, timeout: float = 90.0) -> None:
     from confluent_kafka.admin import AdminClient
 
-    admin = AdminClient({"bootstrap.servers": f"127.0.0.1:{state.ports[role]}"})
+    admin = AdminClient({"bootstrap.servers": f"127.0.0.1:{state.ports[role]}"}, logger=QUIET)
     wait_for(lambda: admin.list_topics(timeout=2).brokers, f"the {role} broker",
              state.procs[role], timeout)
 
@@ -290,7 +291,7 @@ def wait_broker(state: LabState, role: str, timeout: float = 90.0) -> None:
 def create_topics(state: LabState) -> None:
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    admin = AdminClient({"bootstrap.servers": state.source_bootstrap})
+    admin = AdminClient({"bootstrap.servers": state.source_bootstrap}, logger=QUIET)
     existing = admin.list_topics(timeout=10).topics
     new = [NewTopic(t, n, 1) for t, n in TOPICS.items() if t not in existing]
     for topic, future in (admin.create_topics(new) if new else {}).items():
@@ -349,6 +350,12 @@ def connector_configs(state: LabState) -> dict[str, dict[str, str]]:
             "refresh.topics.interval.seconds": "5",
             "sync.topic.configs.interval.seconds": "10",
             "offset.lag.max": "10",
+            # keep the target's own max.message.bytes (the error scenario lowers it): the
+            # default exclusions plus max.message.bytes
+            "config.properties.exclude": (
+                r"follower\.replication\.throttled\.replicas, leader\.replication\.throttled\.replicas, "
+                r"message\.timestamp\.difference\.max\.ms, message\.timestamp\.type, "
+                r"unclean\.leader\.election\.enable, min\.insync\.replicas, max\.message\.bytes"),
         },
         names["Checkpoint"]: {
             **common,
@@ -400,8 +407,12 @@ def start_worker(state: LabState, jars: Path, name: str | None = None) -> Proc:
     }
     config = workdir / "worker.properties"
     config.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+    # The agent reads a copy, which it reloads when it changes (lab fixtures swap the rules).
+    rules = workdir / "rules.yml"
+    if not rules.exists():
+        rules.write_text(rules_file(state.profile).read_text())
     cmd = _java(state, jars, "org.apache.kafka.connect.cli.ConnectDistributed", [str(config)],
-                heap=WORKER_HEAP, metrics_port=metrics, rules=rules_file(state.profile))
+                heap=WORKER_HEAP, metrics_port=metrics, rules=rules)
     proc = spawn(state, name, cmd, port=rest, metrics_port=metrics)
     if name not in state.workers:
         state.workers.append(name)

@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from confluent_kafka import Consumer, TopicPartition
 
+from .load import QUIET
+
 FAMILIES = (
     ("kafka_topic_partition_current_offset", "Current Offset of a Broker at Topic/Partition"),
     ("kafka_topic_partition_oldest_offset", "Oldest Offset of a Broker at Topic/Partition"),
@@ -36,7 +38,7 @@ class Offsets:
             "bootstrap.servers": bootstrap, "group.id": "mm2report-lab-exporter",
             "enable.auto.commit": False, "socket.timeout.ms": 3000,
             "reconnect.backoff.max.ms": 1000,
-        })
+        }, logger=QUIET)
 
     def exposition(self) -> str:
         with self.lock:

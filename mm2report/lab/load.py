@@ -1,7 +1,8 @@
 """The lab's load: a rate-controlled producer writing unique, ordered keys.
 
-Each record's key is ``<topic>/<partition>/<sequence>`` (the sequence counts per partition from
-0), so the truth can match every source record with its copies on the target. Partitions are
+Each record's key is ``<run>/<topic>/<partition>/<sequence>`` (the sequence counts per partition
+from 0, the run tells campaigns on one lab apart), so the truth can match every source record
+with its copies on the target. Partitions are
 written round-robin, so every partition (and every MM2 task) gets the same share of the load.
 """
 
@@ -19,16 +20,18 @@ QUIET.propagate = False
 
 
 class Load(threading.Thread):
-    def __init__(self, bootstrap: str, partitions: list[tuple[str, int]], *, size: int = 1000):
+    def __init__(self, bootstrap: str, partitions: list[tuple[str, int]], *, size: int = 1000,
+                 run: str = ""):
         super().__init__(daemon=True, name="lab-load")
         self.producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5,
                                   "enable.idempotence": True, "acks": "all"}, logger=QUIET)
         self.partitions = partitions
         self.size = size
+        self.run_id = run  # prefixes every key: runs on one lab never share a key
         self.rate = 0.0
         self.seq = {tp: 0 for tp in partitions}
         self.errors = 0
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self._lock = threading.Lock()
 
     def set_rate(self, rate: float) -> None:
@@ -45,7 +48,7 @@ class Load(threading.Thread):
             self._produce((topic, partition), value_size)
 
     def _produce(self, tp: tuple[str, int], size: int) -> None:
-        key = f"{tp[0]}/{tp[1]}/{self.seq[tp]}".encode()
+        key = f"{self.run_id}/{tp[0]}/{tp[1]}/{self.seq[tp]}".encode()
         self.seq[tp] += 1
         value = key + b" " + b"x" * max(0, size - len(key) - 1)
         while True:
@@ -61,7 +64,7 @@ class Load(threading.Thread):
         credit = 0.0
         last = time.monotonic()
         i = 0
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             now = time.monotonic()
             with self._lock:
                 credit = min(credit + (now - last) * self.rate, max(self.rate * 0.2, 1.0))
@@ -74,6 +77,6 @@ class Load(threading.Thread):
             time.sleep(tick)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join(timeout=10)
         self.producer.flush(60)

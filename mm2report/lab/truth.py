@@ -3,16 +3,17 @@
 Both clusters are consumed completely. Every source record's key (``topic/partition/seq``) is
 matched with its copies in the remote topic on the target:
 
-* per partition and phase (by source create time): produced, replicated (at least one copy),
-  lost (no copy), duplicated (copies beyond the first);
+* per partition and phase: produced and lost (records created in the phase that never reached
+  the target), duplicated (copies beyond the first appended to the target during the phase);
 * per record, replication latency = target append time (the target broker stamps
   LogAppendTime) − source create time, and its percentiles per phase;
-* outages: the one-second bins in which nothing reached the target although the source had
-  records not yet copied, merged into intervals of at least two seconds; each linked to the
-  campaign event it falls in;
+* outages (DOWN as the KPI contract defines it): the one-second bins in which nothing reached
+  the target although the source had records not yet copied, or fewer than the expected tasks
+  were RUNNING on live workers (Connect REST status polled each second), merged into intervals
+  of at least two seconds; each linked to the latest event started before it;
 * rebalance end per worker event: the first second after the event from which every expected
-  task is RUNNING on a live worker (Connect REST status polled each second) and stays so for
-  three polls;
+  task is RUNNING on a live worker and stays so for three polls, looked for until the next
+  worker event (no task disrupted: 0 s);
 * capacity: a step is sustained when the target received ≥ 98 % of what was offered during
   the step (after the warm-up) and the backlog at the step's end is no larger than at the start
   of the step plus one second of load.
@@ -80,14 +81,25 @@ def consume(bootstrap: str, topics: list[str]) -> list[tuple[str, float, int]]:
 def compute(state: env.LabState, journal: dict) -> dict:
     source = consume(state.source_bootstrap, list(env.TOPICS))
     target = consume(state.target_bootstrap, [f"{env.SOURCE_ALIAS}.{t}" for t in env.TOPICS])
-    created = {key: ts for key, ts, _ in source}
+    run = journal.get("run")  # keys of this campaign only (a lab may run several)
+    began = journal["began"]
+
+    def ours(key: str, ts: float) -> bool:
+        return key.startswith(f"{run}/") if run else ts >= began - 1
+
+    created = {key: ts for key, ts, _ in source if ours(key, ts)}
     copies: dict[str, list[float]] = defaultdict(list)
     for key, ts, _ in target:
-        copies[key].append(ts)
+        if ours(key, ts):
+            copies[key].append(ts)
     phases = journal["phases"]
     out = {"lab": journal["lab"], "phases": {}, "partitions": {}}
 
-    # per phase and partition
+    # per phase and partition: what the offsets of that window can show
+    extra: list[tuple[str, float]] = []  # (key, append time) of every copy beyond the first
+    for key, c in copies.items():
+        for ts in sorted(c)[1:]:
+            extra.append((key, ts))
     for name, ph in phases.items():
         per: dict[str, dict] = defaultdict(lambda: {"produced": 0, "replicated": 0, "lost": 0,
                                                     "duplicated": 0})
@@ -95,23 +107,24 @@ def compute(state: env.LabState, journal: dict) -> dict:
         for key, ts in created.items():
             if not ph["start"] <= ts < ph["end"]:
                 continue
-            topic, part, _ = key.rsplit("/", 2)
-            row = per[f"{topic}/{part}"]
+            row = per[_partition(key)]
             row["produced"] += 1
             c = copies.get(key, [])
             if c:
                 row["replicated"] += 1
-                row["duplicated"] += len(c) - 1
                 lat.append((min(c) - ts) * 1000.0)
             else:
                 row["lost"] += 1
+        for key, ts in extra:
+            if ph["start"] <= ts < ph["end"]:
+                per[_partition(key)]["duplicated"] += 1
         lat_a = np.array(lat) if lat else np.array([np.nan])
         out["phases"][name] = {
             "start": env_iso(ph["start"]), "end": env_iso(ph["end"]),
             "produced": sum(r["produced"] for r in per.values()),
             "lost": sum(r["lost"] for r in per.values()),
             "duplicated": sum(r["duplicated"] for r in per.values()),
-            "partitions": dict(per),
+            "partitions": dict(sorted(per.items())),
             "latency_ms": {q: float(np.nanpercentile(lat_a, float(q[1:]))) for q in ("p50", "p99")}
             | {"max": float(np.nanmax(lat_a)), "records": len(lat)},
         }
@@ -124,12 +137,25 @@ def compute(state: env.LabState, journal: dict) -> dict:
     return out
 
 
+def _partition(key: str) -> str:
+    _, topic, part, _ = key.rsplit("/", 3) if key.count("/") >= 3 else ("", *key.rsplit("/", 2))
+    return f"{topic}/{part}"
+
+
 def env_iso(t: float) -> str:
     from .campaign import iso
     return iso(t)
 
 
+def _tasks_ok(sample: dict, expected: int) -> bool:
+    return (sample["connector"] == "RUNNING" and len(sample["tasks"]) == expected
+            and all(x["state"] == "RUNNING" and x["live"] for x in sample["tasks"]))
+
+
 def _outages(created: dict, copies: dict, journal: dict) -> list[dict]:
+    """DOWN seconds as the KPI contract defines them: replication stalled while the source had
+    records to copy (nothing reached the target in that second), or fewer than the expected
+    tasks RUNNING on live workers (the Connect REST status of that second)."""
     t0 = int(journal["began"])
     t1 = int(journal["ended"]) + 1
     n = t1 - t0
@@ -142,19 +168,30 @@ def _outages(created: dict, copies: dict, journal: dict) -> list[dict]:
             landed[min(max(int(min(c)) - t0, 0), n - 1)] += 1
     backlog = np.cumsum(made) - np.cumsum(landed)
     stalled = (landed == 0) & (np.concatenate([[0], backlog[:-1]]) > 0)
+    tasks_down = np.zeros(n, dtype=bool)
+    expected = journal["lab"]["tasks"]
+    samples = journal["status"]
+    for i, s in enumerate(samples):
+        a = int(s["t"]) - t0
+        b = int(samples[i + 1]["t"]) - t0 if i + 1 < len(samples) else n
+        if not _tasks_ok(s, expected):
+            tasks_down[max(a, 0):max(min(b, n), 0)] = True
+    down = stalled | tasks_down
     out = []
     i = 0
     while i < n:
-        if stalled[i]:
+        if down[i]:
             j = i
-            while j < n and stalled[j]:
+            while j < n and down[j]:
                 j += 1
             if j - i >= 2:
                 start = t0 + i
-                event = next((e for e in journal["events"]
-                              if e["start"] - 2 <= start <= (e.get("end") or e["start"]) + 60), None)
+                before = [e for e in journal["events"] if e["start"] <= start + 2]
+                event = max(before, key=lambda e: e["start"]) if before else None
                 out.append({"start": env_iso(start), "end": env_iso(t0 + j), "duration_s": j - i,
-                            "event": event["kind"] if event else None})
+                            "event": event["kind"] if event else None,
+                            "cause": "+".join(k for k, m in (("tasks", tasks_down), ("stall", stalled))
+                                              if m[i:j].any())})
             i = j
         else:
             i += 1
@@ -162,29 +199,28 @@ def _outages(created: dict, copies: dict, journal: dict) -> list[dict]:
 
 
 def _rebalances(journal: dict) -> list[dict]:
+    """From a worker event until every expected task RUNNING on a live worker for three polls
+    in a row, looked for until the next worker event (no task disrupted: 0 s)."""
     expected = journal["lab"]["tasks"]
     samples = journal["status"]
-
-    def ok(s):
-        return (s["connector"] == "RUNNING" and len(s["tasks"]) == expected
-                and all(x["state"] == "RUNNING" and x["live"] for x in s["tasks"]))
+    workers = [e for e in journal["events"] if e["kind"] in ("worker_add", "worker_stop", "worker_restart")]
     out = []
-    for e in journal["events"]:
-        if e["kind"] not in ("worker_add", "worker_stop", "worker_restart"):
-            continue
-        after = [s for s in samples if s["t"] >= e["start"]]
-        end = None
-        disrupted = False
+    for k, e in enumerate(workers):
+        until = workers[k + 1]["start"] if k + 1 < len(workers) else float("inf")
+        after = [s for s in samples if e["start"] <= s["t"] < until]
+        end, disrupted = None, False
         for i, s in enumerate(after):
-            if not ok(s):
+            if not _tasks_ok(s, expected):
                 disrupted = True
             window = after[i:i + 3]
-            if disrupted and len(window) == 3 and all(ok(w) for w in window):
+            if disrupted and len(window) == 3 and all(_tasks_ok(w, expected) for w in window):
                 end = s["t"]
                 break
+        if not disrupted:
+            end = e["start"]
         out.append({"event": e["kind"], "start": env_iso(e["start"]),
                     "end": env_iso(end) if end else None,
-                    "duration_s": round(end - e["start"], 1) if end else 0.0,
+                    "duration_s": round(end - e["start"], 1) if end else None,
                     "disrupted": disrupted})
     return out
 

@@ -145,10 +145,11 @@ def _worker_metrics(sc: Scenario, tl: Timeline, s: _Scrapes, om: OpenMetricsWrit
     counts = {"running": [], "total": [], "failed": []}
     for name in counts:
         om.family(f"kafka_connect_worker_connector_{name}_task_count", "gauge")
-    for name in ("rebalancing", "rebalance_max_time_ms", "completed_rebalances_total"):
+    for name in ("rebalancing", "rebalance_max_time_ms", "completed_rebalances"):
         om.family(f"kafka_connect_worker_rebalance_{name}", "gauge")
     om.family("kafka_connect_task_error_total_record_errors", "gauge")
     om.family("kafka_connect_task_error_total_record_failures", "gauge")
+    om.family("kafka_connect_source_task_source_record_active_count", "gauge")
     om.family("jvm_memory_used_bytes", "gauge")
     om.family("up", "gauge")
     heap = _heap(sc, tl)
@@ -175,7 +176,7 @@ def _worker_metrics(sc: Scenario, tl: Timeline, s: _Scrapes, om: OpenMetricsWrit
                   tl.rebalancing[ti, w].astype(float))
         max_ms, completed = _rebalance_stats(tl, w, ti)
         om.series("kafka_connect_worker_rebalance_rebalance_max_time_ms", labels, ts, max_ms)
-        om.series("kafka_connect_worker_rebalance_completed_rebalances_total", labels, ts, completed)
+        om.series("kafka_connect_worker_rebalance_completed_rebalances", labels, ts, completed)
         om.series("jvm_memory_used_bytes", {**labels, "area": "heap"}, ts, heap[ti, w])
         om.series("jvm_memory_used_bytes", {**labels, "area": "nonheap"}, ts,
                   np.full(len(ts), 96e6))
@@ -195,6 +196,9 @@ def _task_error_series(tl, s, om, w, alive, labels, connector, errors_cum) -> No
             om.series("kafka_connect_task_error_total_record_errors", task_labels, s.epoch[ok], value)
             om.series("kafka_connect_task_error_total_record_failures", task_labels, s.epoch[ok],
                       np.zeros(int(ok.sum())))
+            # the model has no producer buffer: every polled record is written at once
+            om.series("kafka_connect_source_task_source_record_active_count", task_labels,
+                      s.epoch[ok], np.zeros(int(ok.sum())))
 
 
 def _rebalance_stats(tl: Timeline, w: int, ti: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -204,7 +204,7 @@ EXPECTED = [
     ("target_rate", datasets.EXPECTED_RATE),
     ("latency_max", datasets.EXPECTED_LATENCY_MAX),
     ("latency_avg", datasets.EXPECTED_LATENCY_AVG),
-    ("consumer_lag", datasets.EXPECTED_LAG),
+    ("consumer_lag", datasets.EXPECTED_BACKLOG),
     ("consumer_lag_max", datasets.LAG_PER_PARTITION),
     ("workers", 2.0),
     ("rebalancing", 0.0),

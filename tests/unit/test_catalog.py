@@ -37,7 +37,7 @@ MINIMAL = {
 PROBE = {"histogram": "mm2_probe_latency_seconds", "loss_counter": "mm2_probe_lost_total",
          "selector": 'job="mm2-probe"'}
 
-NAN_PRONE = ("latency_max", "latency_avg", "record_age_max", "consumer_lag", "rebalance_max_time")
+NAN_PRONE = ("latency_max", "latency_avg", "record_age_max", "consumer_lag_max", "rebalance_max_time")
 RATE_QUERIES = ("replicated_rate", "replicated_rate_by_topic", "offered_rate",
                 "offered_rate_by_topic", "target_rate", "record_errors_rate",
                 "record_failures_rate")
@@ -242,9 +242,9 @@ def test_flavours_use_their_own_metric_names():
     # Names from the design brief (JMX) and metrics-catalog.md (metrics reporter).
     assert only_selector(catalog.render("tasks_running", jmx))[0] == \
         "kafka_connect_worker_connector_running_task_count"
-    assert only_selector(catalog.render("consumer_lag", jmx))[0] == \
+    assert only_selector(catalog.render("consumer_lag_max", jmx))[0] == \
         "kafka_consumer_fetch_manager_records_lag"
-    assert only_selector(catalog.render("consumer_lag", reporter))[0] == \
+    assert only_selector(catalog.render("consumer_lag_max", reporter))[0] == \
         "kafka_consumer_consumer_fetch_manager_metrics_records_lag"
     assert only_selector(catalog.render("rebalancing", jmx))[0] == \
         "kafka_connect_worker_rebalance_rebalancing"
@@ -300,7 +300,7 @@ def test_source_alias_is_escaped_in_remote_topics():
 def test_source_topics_are_unprefixed_under_both_policies():
     for policy in ("default", "identity"):
         campaign = make({"replication_policy": policy})
-        for name in ("offered_rate", "source_offsets", "consumer_lag"):
+        for name in ("offered_rate", "source_offsets", "consumer_lag_max"):
             (regex,) = matcher_values(catalog.render(name, campaign), "topic", "=~")
             assert promql_regex_matches(regex, "orders") and promql_regex_matches(regex, "payments")
             assert not promql_regex_matches(regex, "primary.orders")
@@ -406,7 +406,7 @@ def test_metrics_reporter_flavour_matches_unquoted_connector_ids():
 def test_consumer_lag_targets_only_the_campaign_flow(flavour, label, quoted):
     campaign = make({"flavour": flavour})
     q = (lambda s: f'"{s}"') if quoted else (lambda s: s)
-    for name in ("consumer_lag", "consumer_lag_max"):
+    for name in ("consumer_lag_max", "consumer_lag_by_partition"):
         (regex,) = matcher_values(catalog.render(name, campaign), label, "=~")
         ok = "primary->backup|primary->backup.MirrorSourceConnector-0|replication-consumer"
         assert promql_regex_matches(regex, q(ok)), (name, regex)
@@ -426,7 +426,7 @@ def test_consumer_lag_targets_only_the_campaign_flow(flavour, label, quoted):
 
 def test_consumer_lag_flow_escapes_aliases():
     campaign = make({"source_alias": "dc.1", "target_alias": "dc.2"})
-    (regex,) = matcher_values(catalog.render("consumer_lag", campaign), "clientid", "=~")
+    (regex,) = matcher_values(catalog.render("consumer_lag_max", campaign), "clientid", "=~")
     assert promql_regex_matches(regex, '"dc.1->dc.2|dc.1->dc.2.MirrorSourceConnector-0|replication-consumer"')
     assert not promql_regex_matches(regex, '"dcX1->dc.2|c-0|replication-consumer"')
 
@@ -536,4 +536,17 @@ def test_worker_queries_count_only_workers_that_answer(name):
     found = selectors(promql)
     assert [n for n, _ in found][1:] == ["up"], promql
     assert "and on (instance) (up{" in promql and "== 1)" in promql
+    assert balanced(promql)
+
+
+def test_consumer_lag_adds_the_records_waiting_in_mm2s_producer():
+    """On a real MM2 throttled by the target, the replication consumer's lag stays at 0 while
+    thousands of records wait in the producer's buffer (the lab's capacity step): the backlog
+    is the lag plus the tasks' source-record-active-count."""
+    promql = catalog.render("consumer_lag", make())
+    lag = catalog.render("consumer_lag_max", make())
+    assert promql.startswith("(sum(") and " + sum(" in promql, promql
+    names = [n for n, _ in selectors(promql)]
+    assert "kafka_connect_source_task_source_record_active_count" in names
+    assert lag[len("max("):-1] in promql  # the same lag expression, summed
     assert balanced(promql)
