@@ -23,9 +23,9 @@ Choices that matter for the numbers:
 * JMX quotes label values holding ``>`` or ``|`` (connector and client ids): the ``jmx``
   naming matches them with their literal quotes.
 * jmx_exporter wraps every rule pattern in ``^.*(?:…).*$``, so the usual ``.+-lag`` alternative
-  also takes ``records-lag-max`` and exports it under the name ``records_lag``; jmx_exporter 1.x
-  then tells the twins apart by an ``_objectname`` label. The lag queries keep the real
-  ``records-lag`` only. Kafka also tags each per-partition fetch metric twice, with the topic
+  also takes ``records-lag-max`` and exports it under the name ``records_lag`` (``.+-count``
+  likewise takes ``source-record-active-count-max``); jmx_exporter 1.x then tells the twins
+  apart by an ``_objectname`` label. The queries keep the real attribute only. Kafka also tags each per-partition fetch metric twice, with the topic
   as written and with its dots replaced by ``_`` (``orders.v1`` and ``orders_v1``): the lag
   queries drop the ``_`` twin of every dotted topic.
 """
@@ -103,6 +103,9 @@ class MetricDef:
     connector_label: bool = False
     client_label: bool = False
     extra: tuple[Matcher, ...] = ()
+    # Kafka attribute whose longer siblings (…-avg, …-max) jmx_exporter rules of the usual
+    # `.+-lag` / `.+-count` shape export under the same name, told apart by `_objectname`
+    jmx_attribute: str | None = None
 
 
 def _both(name: str) -> dict[str, str]:
@@ -130,13 +133,14 @@ METRICS: dict[str, MetricDef] = {
             "jmx": "kafka_consumer_fetch_manager_records_lag",
             "strimzi-metrics-reporter": "kafka_consumer_consumer_fetch_manager_metrics_records_lag",
         }, "records", "Replication consumer's lag per source partition (exists only while the "
-           "task fetches).", topic="source", client_label=True),
+           "task fetches).", topic="source", client_label=True, jmx_attribute="records-lag"),
         MetricDef("active_records", {
             "jmx": "kafka_connect_source_task_source_record_active_count",
             "strimzi-metrics-reporter":
                 "kafka_connect_source_task_metrics_source_record_active_count",
         }, "records", "Records each task polled and the target has not acknowledged yet (they "
-           "wait in MM2's producer buffer, past the consumer's lag).", connector_label=True),
+           "wait in MM2's producer buffer, past the consumer's lag).", connector_label=True,
+           jmx_attribute="source-record-active-count"),
         MetricDef("source_end_offset", _both("kafka_topic_partition_current_offset"), "offset",
                   "Next offset of each source partition (kafka_exporter on the source cluster).",
                   scope="source_exporter", topic="source"),
@@ -158,6 +162,12 @@ METRICS: dict[str, MetricDef] = {
             "strimzi-metrics-reporter":
                 "kafka_connect_connect_worker_metrics_connector_failed_task_count",
         }, "tasks", "Tasks of the connector in FAILED state on each worker.", connector_label=True),
+        MetricDef("connectors", {
+            "jmx": "kafka_connect_worker_connector_count",
+            "strimzi-metrics-reporter": "kafka_connect_connect_worker_metrics_connector_count",
+        }, "connectors", "Connectors running on each worker: 0 on every live worker when the "
+           "Connect cluster has stopped them all (its own Kafka unreachable), and then no task "
+           "series exist at all."),
         MetricDef("rebalancing", {
             "jmx": "kafka_connect_worker_rebalance_rebalancing",
             "strimzi-metrics-reporter":
@@ -259,8 +269,8 @@ class _Context:
             # a client.id set by the user is prefixed to the id: '<client.id>|<flow>|…'
             matchers.append(Matcher(profile.client_label, "=~",
                                     f'"?(?:(?:\\w|-|\\.)+\\|)?{flow}\\|.*\\|replication-consumer"?'))
-            if profile.naming == "jmx":  # records-lag-max exported as records_lag (see above)
-                matchers.append(Matcher("_objectname", "=~", "(?:.*<>records-lag)?"))
+        if metric.jmx_attribute and profile.naming == "jmx":  # e.g. records-lag-max as records_lag
+            matchers.append(Matcher("_objectname", "=~", f"(?:.*<>{metric.jmx_attribute})?"))
         if override and override.selector:
             matchers += parse_selector(override.selector)
         matchers += extra
@@ -288,6 +298,18 @@ class _Context:
         window; joining on ``up == 1`` makes both count only the workers that answer."""
         labels = ", ".join(PROFILES[self.c.metrics.profile].worker_labels)
         return f"({expr} and on ({labels}) ({self.sel('up')} == 1))"
+
+    def tasks(self, key: str) -> str:
+        """Task count of the connector over the live workers; 0 (not missing) when the live
+        workers report that they run no connector at all.
+
+        A Connect worker that loses its own Kafka (the cluster its config, offsets and status
+        topics live on) stops every connector and task: their series vanish while the worker
+        still answers scrapes with ``connector-count`` 0. That is a measured outage, not missing
+        data. A connector count above 0 without task series (a wrong connector name) stays
+        missing."""
+        none = f"(sum({self.alive(self.sel('connectors'))}) == 0)"
+        return f"(sum({self.alive(self.sel(key))}) or (0 * {none}))"
 
     def probe(self, suffix: str = "") -> str:
         probe = self.c.metrics.probe
@@ -363,11 +385,11 @@ QUERIES: dict[str, QuerySpec] = {
                   lambda x: f"max by (topic, partition) ({x.lag()})",
                   per_partition=True),
         QuerySpec("tasks_running", "tasks", "Running tasks of the connector, all workers.",
-                  lambda x: f"sum({x.alive(x.sel('running_tasks'))})"),
+                  lambda x: x.tasks("running_tasks")),
         QuerySpec("tasks_total", "tasks", "Assigned tasks of the connector, all workers.",
-                  lambda x: f"sum({x.alive(x.sel('total_tasks'))})"),
+                  lambda x: x.tasks("total_tasks")),
         QuerySpec("tasks_failed", "tasks", "Failed tasks of the connector, all workers.",
-                  lambda x: f"sum({x.alive(x.sel('failed_tasks'))})"),
+                  lambda x: x.tasks("failed_tasks")),
         QuerySpec("workers", "workers", "Connect workers reporting (one rebalance series each).",
                   lambda x: f"count({x.alive(x.sel('rebalancing'))})"),
         QuerySpec("rebalancing", "0/1", "1 when any worker is rebalancing.",

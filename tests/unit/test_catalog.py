@@ -84,10 +84,16 @@ def only_selector(promql: str) -> tuple[str, list[tuple[str, str, str]]]:
     found = selectors(promql)
     found = found[:1] + [(n, m) for n, m in found[1:]
                          if not (n == found[0][0] and set(found[0][1]) <= set(m))]
-    if len(found) == 2 and found[1][0] == "up" and "and on (" in promql:
+    # the task counts fall back on the live workers' connector count (0 connectors: 0 tasks)
+    found = [(n, m) for n, m in found if n not in CONNECTOR_COUNT]
+    if found[1:] and {n for n, _ in found[1:]} == {"up"} and "and on (" in promql:
         found = found[:1]
     assert len(found) == 1, promql
     return found[0]
+
+
+CONNECTOR_COUNT = {"kafka_connect_worker_connector_count",
+                   "kafka_connect_connect_worker_metrics_connector_count"}
 
 
 def matcher_values(promql: str, label: str, op: str | None = None) -> list[str]:
@@ -533,9 +539,13 @@ def test_worker_queries_count_only_workers_that_answer(name):
     # Without staleness markers (remote write, backfill) a dead worker's last task counts stay
     # visible for the lookback window; the up == 1 guard drops them.
     promql = catalog.render(name, make())
-    found = selectors(promql)
-    assert [n for n, _ in found][1:] == ["up"], promql
-    assert "and on (instance) (up{" in promql and "== 1)" in promql
+    names = [n for n, _ in selectors(promql)]
+    # every selector is guarded: each one is followed by its `up == 1` join
+    if name.startswith("tasks_"):
+        assert names[1:] == ["up", "kafka_connect_worker_connector_count", "up"], promql
+    else:
+        assert names[1:] == ["up"], promql
+    assert promql.count("and on (instance) (up{") == names.count("up") and "== 1)" in promql
     assert balanced(promql)
 
 
@@ -550,3 +560,13 @@ def test_consumer_lag_adds_the_records_waiting_in_mm2s_producer():
     assert "kafka_connect_source_task_source_record_active_count" in names
     assert lag[len("max("):-1] in promql  # the same lag expression, summed
     assert balanced(promql)
+
+
+@pytest.mark.parametrize("name", ["tasks_running", "tasks_total", "tasks_failed"])
+def test_task_counts_are_zero_when_live_workers_run_no_connector(name):
+    """A Connect cluster that loses its own Kafka stops every connector and task (the lab's
+    target-broker stop): the task series vanish, the workers answer with connector-count 0.
+    Only then does a missing task count read 0; otherwise it stays missing."""
+    promql = catalog.render(name, make())
+    assert re.fullmatch(r"\(sum\(.*\) or \(0 \* \(sum\(\(kafka_connect_worker_connector_count\{.*\} "
+                        r"and on \(instance\) \(up\{.*\} == 1\)\)\) == 0\)\)\)", promql), promql
