@@ -27,11 +27,14 @@ Choices that matter for the numbers:
   likewise takes ``source-record-active-count-max``); jmx_exporter 1.x then tells the twins
   apart by an ``_objectname`` label. The queries keep the real attribute only. Kafka also tags each per-partition fetch metric twice, with the topic
   as written and with its dots replaced by ``_`` (``orders.v1`` and ``orders_v1``): the lag
-  queries drop the ``_`` twin of every dotted topic.
+  queries drop the ``_`` twin of every dotted topic. Kafka 3.x tags them *only* with the ``_``
+  spelling (``orders_v1``): the lag selector accepts both spellings, and the loss analysis joins
+  partitions on the ``_`` spelling (Kafka refuses two topics that differ only there).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Literal
 
@@ -252,6 +255,10 @@ class _Context:
         matchers += parse_selector(scope_selector)
         if metric.topic == "remote":
             matchers.append(Matcher("topic", "=~", self.remote_topics))
+        elif metric.topic == "source" and metric.client_label:
+            # Kafka tags client fetch metrics with the topic's dots replaced by '_' (3.x only
+            # so; 4.x adds the dotted tag beside it): accept both spellings
+            matchers.append(Matcher("topic", "=~", f"(?:{dot_or_underscore(m.topics)})"))
         elif metric.topic == "source":
             matchers.append(Matcher("topic", "=~", self.src_topics))
         if key in ("record_count", "replication_latency_max", "replication_latency_avg",
@@ -286,7 +293,7 @@ class _Context:
         # label_replace leaves a series it does not match unchanged: only dotted topics go in
         twin = _known(self.sel("consumer_lag", (Matcher("topic", "=~", r".*\..*"),)))
         for _ in range(3):
-            twin = f'label_replace({twin}, "topic", "$1_$2", "topic", {_LAST_DOT})'
+            twin = f'label_replace({twin}, "topic", "${{1}}_${{2}}", "topic", {_LAST_DOT})'
         label = PROFILES[self.c.metrics.profile].client_label
         return f"({x} unless on ({label}, topic, partition) {twin})"
 
@@ -318,6 +325,27 @@ class _Context:
         return probe.histogram + suffix + "{" + ", ".join(
             x.render() for x in parse_selector(probe.selector)
         ) + "}"
+
+
+def dot_or_underscore(regex: str) -> str:
+    """``regex`` also matching a topic name whose dots Kafka replaced by '_': every escaped
+    dot ``\\.`` becomes ``[._]`` (inside a character class, ``\\._``); an unescaped ``.``
+    already matches '_'."""
+    out, i, in_class = [], 0, False
+    while i < len(regex):
+        ch = regex[i]
+        if ch == "\\" and i + 1 < len(regex):
+            pair = regex[i:i + 2]
+            out.append(("\\._" if in_class else "[._]") if pair == "\\." else pair)
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 _LAST_DOT = r'"(.*)\\.(.*)"'  # PromQL string: the regex (.*)\.(.*), greedy: the last dot

@@ -12,7 +12,8 @@ re-sends what it replicated since its last offset commit); a negative net is rec
 Offsets cannot tell a lost record from a duplicate *in the same partition and window*: there
 only the net is measurable, and a loss hidden by as many duplicates is invisible. The probe's
 loss counter (sequence numbers end to end), when configured, does not have that blind spot and
-is reported beside. A partition with any offset or lag reading missing, or whose end offset went backwards (a
+is reported beside. Lag rows tagged with the topic's dots replaced by '_' (Kafka 3.x client
+metrics) are read under the source topic they stand for. A partition with any offset or lag reading missing, or whose end offset went backwards (a
 reset), makes the result incomplete, and an incomplete result can never show zero loss.
 """
 
@@ -77,6 +78,12 @@ def message_loss(*, source_start: QueryResult | None, source_end: QueryResult | 
         _readings(target_end, "target_end", remote_prefix),
         _readings(lag_start, "lag_start", None), _readings(lag_end, "lag_end", None),
     ]
+    # Kafka 3.x tags the consumer's lag with the topic's dots replaced by '_': read each lag
+    # row under the source topic it stands for (Kafka refuses topics differing only there)
+    names = {t.replace(".", "_"): t for part in parts[:4] for t in part["topic"]}
+    for lag in parts[4:]:
+        lag["topic"] = lag["topic"].map(lambda t: names.get(t.replace(".", "_"), t))
+    parts[4:] = [lag.drop_duplicates(KEY, keep="last") for lag in parts[4:]]
     table = parts[0]
     for p in parts[1:]:
         table = table.merge(p, on=KEY, how="outer")

@@ -825,6 +825,23 @@ def test_message_loss_per_partition():
     assert r.probe_lost is None
 
 
+def test_message_loss_reads_kafka_3_lag_rows_spelled_with_underscores():
+    """Kafka 3.x tags the replication consumer's lag with the topic's dots replaced by '_'
+    (the lab's Kafka 3.9.2: only topic="orders_v1"); 4.x tags both spellings."""
+    src0, src1 = {("orders.v1", 0): 0}, {("orders.v1", 0): 1000}
+    tgt0, tgt1 = {("primary.orders.v1", 0): 0}, {("primary.orders.v1", 0): 900}
+    for lag_end in ({("orders_v1", 0): 100}, {("orders_v1", 0): 100, ("orders.v1", 0): 100}):
+        r = message_loss(source_start=partitions(src0, START), source_end=partitions(src1, END),
+                         target_start=partitions(tgt0, START), target_end=partitions(tgt1, END),
+                         lag_start=partitions({("orders_v1", 0): 0}, START),
+                         lag_end=partitions(lag_end, END),
+                         start=utc(START), end=utc(END), remote_prefix="primary")
+        row = r.partitions.set_index(["topic", "partition"]).loc[("orders.v1", "0")]
+        assert list(r.partitions["topic"]) == ["orders.v1"]
+        assert row["in_flight"] == 100 and row["net"] == 0 and r.complete  # late, not lost
+        assert r.lost.value == 0
+
+
 def test_message_loss_missing_partition_is_incomplete_and_never_zero():
     no_loss = dict(TARGET_END)
     no_loss[("primary.payments", 0)] = 500  # payments/0 now complete and lossless

@@ -570,3 +570,16 @@ def test_task_counts_are_zero_when_live_workers_run_no_connector(name):
     promql = catalog.render(name, make())
     assert re.fullmatch(r"\(sum\(.*\) or \(0 \* \(sum\(\(kafka_connect_worker_connector_count\{.*\} "
                         r"and on \(instance\) \(up\{.*\} == 1\)\)\) == 0\)\)\)", promql), promql
+
+
+@pytest.mark.parametrize("regex,underscored,dotted,other", [
+    (r"orders\.v1|payments", "orders_v1", "orders.v1", "ordersXv1"),
+    (r"dc\.eu\.(?:a|b)", "dc_eu_a", "dc.eu.b", "dc_euXa"),
+    (r"[a-z\.]+", "a_b", "a.b", "A"),
+])
+def test_lag_topics_accept_kafka_3_underscore_spelling(regex, underscored, dotted, other):
+    relaxed = catalog.dot_or_underscore(regex)
+    assert promql_regex_matches(relaxed, underscored) and promql_regex_matches(relaxed, dotted)
+    assert not promql_regex_matches(relaxed, other)
+    (topic,) = matcher_values(catalog.render("consumer_lag_max", make({"topics": regex})), "topic", "=~")
+    assert topic == f"(?:{relaxed})"
