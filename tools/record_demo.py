@@ -99,7 +99,10 @@ def main() -> None:
     header = ("# Embedded demo campaign (simulated from scenarios/demo.yml): replays\n"
               "# parameters/snapshots/demo, so no Prometheus and no Kafka are needed.\n"
               "# Regenerate with: make demo-snapshot\n")
-    (params_dir / "demo.yml").write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    (params_dir / "demo.yml").write_text(
+        header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        + "# Action plan of the deliverables (open P0 actions block production): see demo-actions.yml\n"
+        + "action_plan: demo-actions.yml\n")
     print(f"demo snapshot written to {target} in {time.monotonic() - started:.0f} s")
 
 
