@@ -40,7 +40,7 @@ QUOTA = 250_000  # bytes/s per MM2 task producer on the target, from the capacit
 NOMINAL = 300
 STEPS = (250, 500, 750, 1200)
 GAP = 5  # seconds between phases
-QUIET_S = 2 * 5 + 1  # no load over the last two scrapes of a phase
+QUIET_S = 2 * 5 + 1  # no load and nothing in flight over the last two scrapes of a phase
 
 
 def _now() -> float:
@@ -121,11 +121,17 @@ class Campaign:
                 # end offsets read at the bound are final on both clusters (scrapes of the two
                 # exporters are up to one interval apart; see docs/profiles.md).
                 if exc[0] is None:
-                    campaign.load.set_rate(0)
-                    time.sleep(QUIET_S)
+                    campaign._quiet()
                 campaign.phases[name]["end"] = _now()
                 time.sleep(GAP)
         return _Ctx()
+
+    def _quiet(self) -> None:
+        """Stop the load, let MM2 copy everything, then let two scrapes pass: the end offsets
+        read at the next bound are final on both clusters, and nothing is in flight."""
+        self.load.set_rate(0)
+        self._drain()
+        time.sleep(QUIET_S)
 
     def _event(self, kind: str, start: float, end: float | None = None, **extra) -> dict:
         event = {"kind": kind, "start": start, "end": end, **extra}
@@ -168,6 +174,7 @@ class Campaign:
         partitions = [(t, p) for t, n in env.TOPICS.items() for p in range(n)]
         self.run_id = f"{int(_now())}"
         load = self.load = Load(self.state.source_bootstrap, partitions, size=RECORD, run=self.run_id)
+        self.base = self._offsets()
         poller = StatusPoller(self.state)
         load.start()
         poller.start()
@@ -175,6 +182,7 @@ class Campaign:
         try:
             load.set_rate(NOMINAL)
             self._hold(10)  # warm: the first records pass before the smoke test starts
+            self._quiet()
             with self._phase("smoke"):
                 load.set_rate(100)
                 self._hold(30)
@@ -292,18 +300,23 @@ class Campaign:
                     expected="task FAILED until restarted", failed_tasks=failed)
         self._hold(35)
 
-    def _drain(self, timeout: float = 60) -> None:
-        """Wait until the target holds every source record (or ``timeout``)."""
+    def _offsets(self) -> dict:
         from .truth import end_offsets
 
+        src = end_offsets(self.state.source_bootstrap, list(env.TOPICS))
+        tgt = end_offsets(self.state.target_bootstrap, [f"{env.SOURCE_ALIAS}.{t}" for t in env.TOPICS])
+        return {tp: (src[tp], tgt.get((f"{env.SOURCE_ALIAS}.{tp[0]}", tp[1]), 0)) for tp in src}
+
+    def _drain(self, timeout: float = 90) -> None:
+        """Wait until every partition's target holds at least as many records since the
+        campaign began as its source (duplicates may make it more), or ``timeout``."""
+        self.load.producer.flush(10)
         deadline = _now() + timeout
         while _now() < deadline:
-            src = end_offsets(self.state.source_bootstrap, list(env.TOPICS))
-            tgt = end_offsets(self.state.target_bootstrap,
-                              [f"{env.SOURCE_ALIAS}.{t}" for t in env.TOPICS])
-            if sum(tgt.values()) >= sum(src.values()):
+            now = self._offsets()
+            if all(t - self.base[tp][1] >= s - self.base[tp][0] for tp, (s, t) in now.items()):
                 return
-            time.sleep(2)
+            time.sleep(1)
 
 
 def campaign_file(journal: dict, state: env.LabState, name: str) -> dict:

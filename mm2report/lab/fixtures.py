@@ -82,6 +82,12 @@ def record(directory: Path, out: Path, progress=print) -> list[Path]:
     finally:
         load.set_rate(0)
         load.stop()
+        # leave the lab as it was: its own profile's rules and connector names
+        for w in state.workers:
+            if env.alive(state.procs.get(w)):
+                (state.path / w / "rules.yml").write_text(env.rules_file(state.profile).read_text())
+        _rename_connectors(state, state.profile)
+        env.wait_tasks(state)
     return written
 
 

@@ -166,8 +166,8 @@ def _outages(created: dict, copies: dict, journal: dict) -> list[dict]:
         c = copies.get(key)
         if c:
             landed[min(max(int(min(c)) - t0, 0), n - 1)] += 1
-    backlog = np.cumsum(made) - np.cumsum(landed)
-    stalled = (landed == 0) & (np.concatenate([[0], backlog[:-1]]) > 0)
+    backlog = np.cumsum(made) - np.cumsum(landed)  # records waiting at the end of each second
+    stalled = (landed == 0) & (backlog > 0)
     tasks_down = np.zeros(n, dtype=bool)
     expected = journal["lab"]["tasks"]
     samples = journal["status"]

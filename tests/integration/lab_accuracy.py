@@ -74,13 +74,13 @@ def mismatches(a: CampaignAnalysis, truth: dict, step: float) -> list[str]:
         if not got:
             out.append(f"rebalance after {want['event']} at {want['start']} not measured")
             continue
-        if want["end"] is None or got[0].duration_s is None:
-            if (want["end"] is None) != (got[0].duration_s is None):
-                out.append(f"rebalance after {want['event']}: {got[0].duration_s} s measured, "
+        if want["end"] is None or got[0].span.value is None:
+            if (want["end"] is None) != (got[0].span.value is None):
+                out.append(f"rebalance after {want['event']}: {got[0].span.value} s measured, "
                            f"truth {want['duration_s']}")
             continue
-        if abs(got[0].duration_s - want["duration_s"]) > tol:
-            out.append(f"rebalance after {want['event']}: {got[0].duration_s} s measured, "
+        if abs(got[0].span.value - want["duration_s"]) > tol:
+            out.append(f"rebalance after {want['event']}: {got[0].span.value} s measured, "
                        f"{want['duration_s']} s true")
     # latency: the p99 upper bound is an upper bound; the max is close to the true max
     lat = truth["phases"]["latency"]["latency_ms"]

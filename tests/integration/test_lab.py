@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import require_binaries
-from lab_accuracy import mismatches
+from .lab_accuracy import mismatches
 from mm2report.analyses.data import RANGE_QUERIES
 from mm2report.analyses.core import aggregate
 from mm2report.evaluate import evaluate

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lab_accuracy import mismatches
+from .lab_accuracy import mismatches
 from mm2report.evaluate import evaluate
 from mm2report.params import load_campaign
 from mm2report.sources import open_source
