@@ -5,7 +5,9 @@ burst recoveries.
 
 * ``DOWN`` when fewer tasks run than expected (the gauge read at ``T``), or when replication is
   stalled while the source produces: not one record replicated over the step although at least
-  one record per second was produced on the source;
+  one record per second was produced on the source, at that reading and the next (when the load
+  stops, the source exporter's last rate can still show records that MM2's counters, scraped
+  at another instant, already replicated);
 * ``UNKNOWN`` when the data needed to tell is missing (and nothing already proves ``DOWN``);
 * ``DEGRADED`` when the highest replication latency exceeds the SLA latency or the consumer lag
   exceeds the lag threshold;
@@ -131,7 +133,11 @@ def service_states(
         tasks_known = ~np.isnan(running) & (expected is not None)
         tasks_down = tasks_known & (running < (expected or 0))
         producing = offered_rate >= STALL_MIN_RATE
-        stalled = producing & (replicated_rate == 0)
+        # the source must still be producing at the next reading: when the load stops, the
+        # source exporter's last rate can still show records the MM2 counters (scraped at
+        # another instant) already replicated, for one reading (the lab's phase bounds)
+        still = np.append(producing[1:], True)
+        stalled = producing & still & (replicated_rate == 0)
         flow_known = ~np.isnan(offered_rate) & ~np.isnan(replicated_rate)
         # no replication series at all while tasks are reported missing is part of tasks_down
         degraded = (latency > thresholds.sla_latency_ms) | (lag_records > thresholds.lag_records)
