@@ -254,8 +254,12 @@ def _criteria(t: dict) -> dict[str, str]:
     resilience_ok = ph["resilience"]["lost"] == 0 and all(
         o["duration_s"] < rto for o in t["outages"]
         if ph["resilience"]["start"] <= o["start"] < ph["resilience"]["end"])
+    errors_ok = ph["errors"]["lost"] == 0 and any(
+        ph["errors"]["start"] <= o["start"] < ph["errors"]["end"] and "tasks" in o["cause"]
+        for o in t["outages"])  # a task FAILED (seen by Connect's REST API), then recovered
     return {
         "1": "GO" if clean("smoke") else "NOGO",
+        "7": "GO" if errors_ok else "NOGO",
         "3": "GO" if ph["latency"]["latency_ms"]["p99"] < 5000 else "NOGO",
         "4": "GO" if t["capacity"]["highest_sustained_step"] else "NOGO",
         "5": "INCONCLUSIVE",  # a 40 s soak is shorter than the 24 h required
