@@ -554,7 +554,12 @@ def up(directory: Path, *, line: str = "4", profile: str = "connect-jmx", worker
         old = LabState.load(directory)
         if any(alive(p) for p in old.procs.values()):
             raise LabError(f"{directory}: a lab is already running there; 'mm2report lab down' first")
-        raise LabError(f"{directory}: holds an earlier lab; choose a new directory")
+        # a stopped lab is kept, renamed aside, never overwritten
+        stamp = time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
+        aside = next(p for p in (directory.with_name(f"{directory.name}-{stamp}" + (f"-{i}" if i else ""))
+                                 for i in range(1000)) if not p.exists())
+        directory.rename(aside)
+        progress(f"the earlier lab in {directory} was moved to {aside}")
     servers.require_binary("prometheus")
     progress(f"fetching the Kafka {line} jars (Maven Central, cached)…")
     jars = fetch(line)

@@ -28,7 +28,7 @@ def _t(iso: str) -> float:
 
 
 def mismatches(a: CampaignAnalysis, truth: dict, step: float) -> list[str]:
-    tol = step + 1.5  # one scrape step, plus the truth's one-second bins
+    tol = step + 2.0  # one scrape step, plus the truth's one-second bins at both ends
     out: list[str] = []
     measured = {v.id: GO[v.status] for v in a.criteria}
     for key, want in truth["criteria"].items():

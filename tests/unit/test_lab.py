@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -100,3 +102,28 @@ def test_profiles_name_their_connectors_as_each_deployment_does():
     assert env.connector_names("dedicated")["Source"] == "MirrorSourceConnector"
     assert env.connector_names("connect-jmx")["Source"] == "mm2-source-connector"
     assert env.expected_tasks() == 4  # tasks.max 6 over 4 partitions
+
+
+def test_up_keeps_a_stopped_lab_aside_and_refuses_a_running_one(tmp_path, monkeypatch):
+    lab = tmp_path / "lab"
+    lab.mkdir()
+    env.LabState(str(lab), "4", "4.3.1", "connect-jmx").save()
+    started = []
+    monkeypatch.setattr(env, "fetch", lambda line: started.append(line) or tmp_path)
+    monkeypatch.setattr(env.servers, "require_binary", lambda name: name)
+    monkeypatch.setattr(env, "kafka_version", lambda jars: "4.3.1")
+    monkeypatch.setattr(env, "start_broker", lambda *a: (_ for _ in ()).throw(LabError("stop here")))
+    with pytest.raises(LabError, match="stop here"):
+        env.up(lab, progress=lambda _: None)
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("lab-")]
+    assert len(kept) == 1 and (kept[0] / "lab.json").exists()  # the earlier lab, untouched
+    running = env.LabState.load(lab)
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", str(lab)])
+    try:
+        running.procs["child"] = env.Proc("child", child.pid, [str(lab)], str(lab / "child" / "log"))
+        running.save()
+        with pytest.raises(LabError, match="already running"):
+            env.up(lab, progress=lambda _: None)
+        assert env.down(lab) == ["child"] and child.wait(timeout=10) is not None
+    finally:
+        child.kill()
