@@ -55,9 +55,11 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         if sys.stderr.isatty() or done == total or done % 25 == 0:
             print(f"\rrecording {done}/{total} {req.query:<28}", end="", file=sys.stderr)
 
-    with open_source(campaign) as source, writing("the snapshot", out):
-        path = record_snapshot(campaign, source, out, progress=progress)
-    print(file=sys.stderr)
+    try:
+        with open_source(campaign) as source, writing("the snapshot", out):
+            path = record_snapshot(campaign, source, out, progress=progress)
+    finally:
+        print(file=sys.stderr)  # ends the progress line, before any error
     print(f"snapshot written to {path}")
     return EXIT_OK
 

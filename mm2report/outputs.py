@@ -29,6 +29,8 @@ def describe(what: str, where: str | os.PathLike, exc: OSError) -> str:
     """``cannot write the run: /out/demo: Read-only file system`` (what, where, why)."""
     place = exc.filename if exc.filename is not None else where
     why = exc.strerror or str(exc) or type(exc).__name__
+    if isinstance(exc, FileExistsError) and os.path.lexists(place) and not os.path.isdir(place):
+        why = "Not a directory (a file has that name)"  # mkdir(…, exist_ok=True) on a file
     return f"cannot write {what}: {place}: {why}"
 
 

@@ -16,6 +16,7 @@ notebooks hold no state but their parameters, which papermill injects anew each 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import queue
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .errors import ParameterError
+from .errors import OutputError, ParameterError
 from .outputs import describe, new_partial_dir, publish_dir, remove_stale_partials, writing
 from .paths import NOTEBOOK_DIR, NOTEBOOKS, OUTPUTS
 
@@ -70,6 +71,14 @@ class Outcome:
     seconds: float
     error: str = ""  # "cell N: Error: message" when the notebook failed
     files: list[str] = field(default_factory=list)
+    # why its outputs could not be written (full disk, read-only…): a write failure of the
+    # whole run, not a notebook to diagnose; not part of run.json
+    unwritable: str = ""
+
+
+# errno of an OSError that only a write raises, as an exception's text in a notebook cell shows it
+_WRITE_ERRNO = re.compile(r"\[Errno (%s)\]" % "|".join(
+    str(n) for n in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,13 +203,15 @@ def _execute(job: Job, kernel: _Kernel) -> Outcome:
         source = exc.source.strip().splitlines()[-1] if exc.source.strip() else ""
         return Outcome(job.name, False, time.monotonic() - started,
                        f"cell {exc.exec_count} ({source}): {exc.ename}: {exc.evalue}",
-                       [out_nb.name] if out_nb.exists() else [])
+                       [out_nb.name] if out_nb.exists() else [],
+                       unwritable=exc.evalue if _WRITE_ERRNO.search(exc.evalue or "") else "")
     except Exception as exc:  # kernel death, unreadable notebook, export…: a notebook failure
         written = isinstance(exc, OSError) and exc.errno is not None  # full disk, read-only…
         return Outcome(job.name, False, time.monotonic() - started,
                        describe("the notebook's outputs", out_dir, exc) if written
                        else f"{type(exc).__name__}: {exc}",
-                       [out_nb.name] if out_nb.exists() else [])
+                       [out_nb.name] if out_nb.exists() else [],
+                       unwritable=(exc.strerror or str(exc)) if written else "")
     return Outcome(job.name, True, time.monotonic() - started,
                    files=sorted(p.name for p in out_dir.iterdir()))
 
@@ -350,6 +361,19 @@ class Staging:
 # --------------------------------------------------------------------------------------------
 
 
+def _recorded(outcome: Outcome) -> dict:
+    record = asdict(outcome)
+    del record["unwritable"]
+    return record
+
+
+def _raise_unwritable(what: str, parent: Path, outcomes: Sequence[Outcome]) -> None:
+    """A notebook whose outputs could not be written: the run cannot be written either."""
+    for o in outcomes:
+        if o.unwritable:
+            raise OutputError(f"cannot write {what}: {parent}: {o.unwritable} (notebook {o.name})")
+
+
 @dataclass
 class RunReport:
     path: Path
@@ -398,6 +422,7 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
                     f"{NOTEBOOKS[p]} — {campaign.campaign.name}")
                 for p in chosen]
         outcomes = execute(todo, jobs, progress=progress, prefetch=("mm2report.results",))
+        _raise_unwritable("the run", parent, outcomes)
         ok = all(o.ok for o in outcomes)
         decision = ""
         if ok:
@@ -416,7 +441,7 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
             "started_at": started.isoformat(),
             "finished_at": datetime.now(timezone.utc).isoformat(),
             "status": "complete" if ok else "failed", "decision": decision,
-            "phases": [{"phase": p, **asdict(o)} for p, o in zip(chosen, outcomes)]}
+            "phases": [{"phase": p, **_recorded(o)} for p, o in zip(chosen, outcomes)]}
         path = staging.commit(failed=not ok, before=lambda rid: _write_json(
             staging.path / "run.json", {**record, "run_id": rid}))
     except BaseException:
@@ -479,6 +504,7 @@ def run_change(params: str | os.PathLike, at: str, window: str = "15m", *,
                    "lang": lang},
                   f"validate-change — {campaign.campaign.name}")
         (outcome,) = execute([job], 1, progress=progress)
+        _raise_unwritable("the change validation", parent, [outcome])
         report = ChangeRun(staging.path, outcome.ok, outcome)
         if outcome.ok:
             data = json.loads((staging.path / CHANGE_FILE).read_text(encoding="utf-8"))

@@ -44,6 +44,7 @@ def faulty(kind: str, base: Path, fill: Callable[[Path], None] | None = None,
     puts content there first (a run to report on), ``room`` leaves that many bytes free on
     the full file system."""
     require_root_file_systems()
+    base.mkdir(parents=True, exist_ok=True)
     path = base / kind
     if kind == "file":
         path.write_text("a file where a directory is expected\n")
