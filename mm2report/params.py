@@ -77,7 +77,8 @@ def parse_duration(value: Any) -> timedelta:
             seconds += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
             pos = match.end()
         if pos == 0 or pos != len(text):
-            raise ValueError(f"cannot read {value!r} as a duration (examples: 15s, 10m, 1h30m, 24h)")
+            raise ValueError(f"cannot read {value!r} as a duration "
+                             "(examples: 15s, 10m, 1h30m, 24h)")
     else:
         raise ValueError("expected a duration such as 15s, 10m or 24h")
     # checked before timedelta() sees it: 1e300 s or 99999999999d would overflow, .inf too
@@ -252,12 +253,12 @@ class SecretRef(_Strict):
                     "credentials", [("source.auth", f"environment variable {self.env} is not set")]
                 )
             return value
-        try:
-            return Path(self.file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
+        try:  # a regular file of at most 64 KiB: a FIFO or /dev/zero can neither hang nor fill
+            return read_text_file(Path(self.file), limit=64 * 1024).strip()
+        except ParameterError as exc:
             raise ParameterError(
                 "credentials",
-                [("source.auth", f"cannot read secret file {self.file}: {exc.strerror}")],
+                [("source.auth", f"cannot read secret file {self.file}: {exc.problems[0][1]}")],
             ) from None
 
 
@@ -917,7 +918,8 @@ def read_text_file(path: Path, *, limit: int = MAX_FILE_BYTES) -> str:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise ParameterError(str(path), [("", f"not a regular file ({_file_kind(info.st_mode)})")])
+            kind = _file_kind(info.st_mode)
+            raise ParameterError(str(path), [("", f"not a regular file ({kind})")])
         chunks, size = [], 0
         # read even when the size says too much, up to one byte more than the limit: the size
         # may be wrong (/proc states 0) or the file may grow meanwhile

@@ -22,7 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import Mm2ReportError, OutputError, ParameterError
-from .outputs import describe, new_partial_dir, numbered, publish_dir, remove_stale_partials, writing
+from .outputs import (describe, new_partial_dir, numbered, publish_dir, remove_stale_partials,
+                      writing)
 from .paths import NOTEBOOKS, OUTPUTS
 
 CSS = """

@@ -365,3 +365,19 @@ def test_hostile_files_exit_2_without_traceback(tmp_path, capsys, text):
     assert cli.main(["check", str(_write(tmp_path, text))]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("make", ["fifo", "dev-zero", "missing"])
+def test_secret_file_that_is_not_a_small_regular_file_is_refused(tmp_path, make):
+    from mm2report.params import SecretRef
+
+    path = tmp_path / "token"
+    if make == "fifo":
+        os.mkfifo(path)
+    elif make == "dev-zero":
+        path.symlink_to("/dev/zero")
+    with pytest.raises(ParameterError) as info:
+        SecretRef(file=path).read()
+    ((field, reason),) = info.value.problems
+    assert field == "source.auth" and f"cannot read secret file {path}" in reason
+    assert ("not a regular file" if make != "missing" else "no such file") in reason
