@@ -4,7 +4,6 @@ failure is one OutputError naming what, where and why; stale partials of dead pr
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import datetime, timezone
