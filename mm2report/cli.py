@@ -39,7 +39,7 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
-    from .outputs import writing
+    from .outputs import remove_stale_partials, writing
     from .params import load_campaign
     from .sources import open_source
     from .sources.snapshot import record_snapshot
@@ -55,6 +55,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         if sys.stderr.isatty() or done == total or done % 25 == 0:
             print(f"\rrecording {done}/{total} {req.query:<28}", end="", file=sys.stderr)
 
+    remove_stale_partials(out.parent, f".{out.name}.partial-*")  # of a killed recording
     try:
         with open_source(campaign) as source, writing("the snapshot", out):
             path = record_snapshot(campaign, source, out, progress=progress)

@@ -100,6 +100,7 @@ def write_new_file(target: Path, text: str, *, what: str) -> Path:
     when another process creates it meanwhile): written to a hidden sibling, synced, then
     linked into place; the hidden file is removed whatever happens."""
     tmp = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    remove_stale_partials(target.parent, f".{target.name}.partial-*")  # of a killed process
 
     def failed(exc: OSError) -> OutputError:  # named by the target, not by the hidden file
         return OutputError(f"cannot write {what}: {target}: {exc.strerror or exc}")
@@ -144,16 +145,23 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_partials(parent: Path) -> None:
-    """Remove the ``.partial-…-<pid>`` outputs in ``parent`` whose process is gone."""
+def remove_stale_partials(parent: Path, pattern: str = ".partial-*") -> None:
+    """Remove the partial outputs (``.partial-…-<pid>`` directories, or files matching
+    ``pattern``) in ``parent`` whose process is gone."""
     try:
-        entries = list(parent.glob(".partial-*"))
+        entries = list(parent.glob(pattern))
     except OSError:
         return
     for path in entries:
         match = re.search(r"-(\d+)$", path.name)
         if match and int(match.group(1)) != os.getpid() and not pid_alive(int(match.group(1))):
-            shutil.rmtree(path, ignore_errors=True)
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                try:
+                    path.unlink()
+                except OSError:
+                    pass
 
 
 __all__ = ["check_directory", "describe", "new_partial_dir", "numbered", "pid_alive", "publish_dir",

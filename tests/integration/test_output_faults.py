@@ -258,3 +258,15 @@ def test_killed_report_leaves_a_partial_the_next_report_removes(demo_run, tmp_pa
     assert done.returncode == 0, done.stderr[-3000:]
     assert not stale[0].exists()
     assert (run_dir / "deliverables-fr" / "index.html").exists()
+
+
+def test_snapshot_removes_the_partial_of_a_killed_recording(prometheus_small, tmp_path):
+    params = tmp_path / "live.yml"
+    params.write_text(yaml.safe_dump(datasets.campaign_dict(url=prometheus_small.url)))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".snap.partial-{dead.pid}"
+    (stale / "queries").mkdir(parents=True)
+    proc = cli("snapshot", params, "--out", tmp_path / "snap")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not stale.exists() and (tmp_path / "snap" / "manifest.json").exists()

@@ -72,6 +72,15 @@ def test_write_new_file_never_overwrites_and_leaves_no_partial(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["analysis.json"]
 
 
+def test_stale_partial_file_of_a_killed_write_is_removed_by_the_next(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".analysis.json.partial-{dead.pid}"
+    stale.write_text("half")
+    write_new_file(tmp_path / "analysis.json", "whole\n", what="the analysis")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["analysis.json"]
+
+
 def test_stale_partials_of_dead_processes_are_removed_live_ones_kept(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
