@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .errors import ParameterError
-from .params import _Strict, _problems_of, read_yaml_file
+from .params import Number, _Strict, _problems_of, read_yaml_file
 
 Priority = Literal["P0", "P1", "P2", "P3"]
 StepStatus = Literal["todo", "in_progress", "done"]
@@ -46,7 +46,7 @@ class Action(_Strict):
     owner: str | None = None
     start: date | None = None
     due: date
-    effort_days: float = Field(gt=0, le=1000)
+    effort_days: Number = Field(gt=0, le=1000)
     description: str | None = None
     steps: tuple[Step, ...] = ()
     success_criteria: tuple[str, ...] = ()

@@ -39,6 +39,7 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
+    from .outputs import remove_stale_partials, writing
     from .params import load_campaign
     from .sources import open_source
     from .sources.snapshot import record_snapshot
@@ -54,9 +55,12 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         if sys.stderr.isatty() or done == total or done % 25 == 0:
             print(f"\rrecording {done}/{total} {req.query:<28}", end="", file=sys.stderr)
 
-    with open_source(campaign) as source:
-        path = record_snapshot(campaign, source, out, progress=progress)
-    print(file=sys.stderr)
+    remove_stale_partials(out.parent, f".{out.name}.partial-*")  # of a killed recording
+    try:
+        with open_source(campaign) as source, writing("the snapshot", out):
+            path = record_snapshot(campaign, source, out, progress=progress)
+    finally:
+        print(file=sys.stderr)  # ends the progress line, before any error
     print(f"snapshot written to {path}")
     return EXIT_OK
 
@@ -74,9 +78,9 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 def _cmd_analyse(args: argparse.Namespace) -> int:
     import json
-    import os
 
     from .evaluate import evaluate
+    from .outputs import check_directory, write_new_file
     from .params import load_campaign
     from .sources import open_source
     from .summary import analysis_summary
@@ -90,13 +94,17 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     out = Path(args.json) if args.json else None
     if out is not None and out.exists():
         raise ParameterError(str(out), [("--json", "already exists; nothing is overwritten")])
+    if out is not None:
+        check_directory(out.parent, "the analysis")
     with open_source(campaign) as source:
         analysis = evaluate(campaign, source, phases=args.phase or None)
     print(analysis_summary(analysis, campaign))
     if out is not None:
-        tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
-        tmp.write_text(json.dumps(analysis.to_dict(), indent=1, ensure_ascii=False) + "\n")
-        os.rename(tmp, out)
+        try:  # no partial file is left, whatever fails
+            write_new_file(out, json.dumps(analysis.to_dict(), indent=1, ensure_ascii=False)
+                           + "\n", what="the analysis")
+        except FileExistsError:
+            raise ParameterError(str(out), [("--json", "already exists; nothing is overwritten")])
         print(f"analysis written to {out}")
     return EXIT_OK
 
@@ -321,6 +329,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except Mm2ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # a write the library did not name: still one line, no traceback
+        print(f"error: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}",
+              file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

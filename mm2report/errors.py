@@ -37,3 +37,9 @@ class SourceError(Mm2ReportError):
 
 class SnapshotError(SourceError):
     """A snapshot is missing, incomplete, tampered with or written by another version."""
+
+
+class OutputError(Mm2ReportError):
+    """An output could not be written: the message names what, where and why (a read-only or
+    full file system, a path that is a file, an immutable directory, a PDF printed incomplete).
+    Nothing partial is left behind (:mod:`mm2report.outputs`)."""

@@ -3,7 +3,12 @@
 A campaign file is YAML. It is validated into frozen, typed models; anything unexpected is
 refused with one ``(field path, reason)`` pair per problem (see :class:`ParameterError`):
 
-* unknown keys, duplicate keys and times without a UTC offset are errors;
+* unknown keys, duplicate keys (named by their full path), keys that are lists or mappings and
+  times without a UTC offset are errors;
+* numbers are finite and bounded, counts are whole numbers (never ``yes``/``true``), times lie
+  between 1970 and 2199, durations are at most 366 days; phases must not overlap;
+* files are read only when regular and small (:func:`read_text_file`), and every file the
+  parameters name (the action plan) is validated with them;
 * every time is converted to UTC; durations accept ``15s``, ``10m``, ``1h30m``, ``24h``, ``2d``;
 * credentials are never values of the file: only the *names* of environment variables or the
   *paths* of files that hold them (:class:`SecretRef`);
@@ -15,7 +20,10 @@ by tests and by the simulator to build campaigns in memory.
 
 from __future__ import annotations
 
+import math
+import os
 import re
+import stat
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -44,6 +52,13 @@ from .promql import check_re2, parse_selector, regex_escape
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
+#: The longest duration accepted anywhere (a threshold, a step, a window): one year and a day.
+MAX_DURATION = timedelta(days=366)
+#: Times are accepted from 1970 to 2199 (UTC): beyond, they mean nothing for a campaign and
+#: overflow the nanosecond timestamps of the data frames (pandas ends in 2262).
+EARLIEST, LATEST = (datetime(1970, 1, 1, tzinfo=timezone.utc),
+                    datetime(2200, 1, 1, tzinfo=timezone.utc))
+
 
 def parse_duration(value: Any) -> timedelta:
     """Parse ``15s``, ``10m``, ``1h30m``, ``2d`` (or a number of seconds) into a timedelta."""
@@ -52,18 +67,23 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 15s, 10m or 24h")
     if isinstance(value, (int, float)):
-        return timedelta(seconds=float(value))
-    if not isinstance(value, str):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        pos, seconds = 0, 0.0
+        for match in _DURATION_PART.finditer(text):
+            if match.start() != pos:
+                break
+            seconds += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+            pos = match.end()
+        if pos == 0 or pos != len(text):
+            raise ValueError(f"cannot read {value!r} as a duration "
+                             "(examples: 15s, 10m, 1h30m, 24h)")
+    else:
         raise ValueError("expected a duration such as 15s, 10m or 24h")
-    text = value.strip()
-    pos, seconds = 0, 0.0
-    for match in _DURATION_PART.finditer(text):
-        if match.start() != pos:
-            break
-        seconds += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-        pos = match.end()
-    if pos == 0 or pos != len(text):
-        raise ValueError(f"cannot read {value!r} as a duration (examples: 15s, 10m, 1h30m, 24h)")
+    # checked before timedelta() sees it: 1e300 s or 99999999999d would overflow, .inf too
+    if not math.isfinite(seconds) or abs(seconds) > MAX_DURATION.total_seconds():
+        raise ValueError(f"{value!r} is out of range: a duration is at most 366d")
     return timedelta(seconds=seconds)
 
 
@@ -99,7 +119,13 @@ def parse_utc(value: Any) -> datetime:
         raise ValueError(
             f"time {value!s} has no UTC offset; write it with one, e.g. 2026-11-19T08:00:00+01:00"
         )
-    return moment.astimezone(timezone.utc)
+    try:  # 9999-12-31T23:59:59-01:00 is past the last datetime once in UTC
+        utc = moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise ValueError(f"time {value!s} is out of range: expected a time between 1970 and 2199")
+    return utc
 
 
 def _positive_duration(value: Any) -> timedelta:
@@ -109,8 +135,24 @@ def _positive_duration(value: Any) -> timedelta:
     return delta
 
 
+def _number(value: Any) -> Any:
+    if isinstance(value, bool):  # YAML reads yes/no/true/false as booleans, which are ints
+        raise ValueError("expected a number, not yes/no or true/false")
+    return value
+
+
+def _whole_number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("expected a whole number (not yes/no, true/false, text or a decimal)")
+    return value
+
+
 Duration = Annotated[timedelta, BeforeValidator(_positive_duration)]
 UtcTime = Annotated[datetime, BeforeValidator(parse_utc)]
+#: A finite number (NaN and infinities are refused by the models' configuration), never a boolean.
+Number = Annotated[float, BeforeValidator(_number)]
+#: An integer written as one: not a boolean, a decimal or text.
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 
 
 def _check_regex(value: Any) -> str:
@@ -145,7 +187,8 @@ _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True,
+                              allow_inf_nan=False)
 
 
 def _resolve_path(value: Any, info: ValidationInfo) -> Any:
@@ -210,12 +253,12 @@ class SecretRef(_Strict):
                     "credentials", [("source.auth", f"environment variable {self.env} is not set")]
                 )
             return value
-        try:
-            return Path(self.file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
+        try:  # a regular file of at most 64 KiB: a FIFO or /dev/zero can neither hang nor fill
+            return read_text_file(Path(self.file), limit=64 * 1024).strip()
+        except ParameterError as exc:
             raise ParameterError(
                 "credentials",
-                [("source.auth", f"cannot read secret file {self.file}: {exc.strerror}")],
+                [("source.auth", f"cannot read secret file {self.file}: {exc.problems[0][1]}")],
             ) from None
 
 
@@ -270,9 +313,9 @@ class Source(_Strict):
     step: Duration = timedelta(seconds=15)
     scrape_interval: Duration = timedelta(seconds=15)
     timeouts: Timeouts = Timeouts()
-    retries: int = Field(3, ge=0, le=10)
-    max_points: int = Field(11_000, ge=100, le=1_000_000)
-    concurrency: int = Field(4, ge=1, le=16)
+    retries: WholeNumber = Field(3, ge=0, le=10)
+    max_points: WholeNumber = Field(11_000, ge=100, le=1_000_000)
+    concurrency: WholeNumber = Field(4, ge=1, le=16)
     auth: Auth | None = None
     tls: Tls | None = None
 
@@ -364,7 +407,7 @@ class Metrics(_Strict):
     target_exporter_selector: Selector
     probe: Probe | None = None
     # Tasks the connector should run (tasks.max); when absent, the highest count observed.
-    expected_tasks: int | None = Field(None, ge=1, le=10_000)
+    expected_tasks: WholeNumber | None = Field(None, ge=1, le=10_000)
     overrides: dict[str, MetricOverride] = {}
 
     # Former name of `profile`: strimzi-jmx is the strimzi profile.
@@ -429,17 +472,18 @@ class Metrics(_Strict):
 class Thresholds(_Strict):
     """Acceptance thresholds; defaults are those of the campaign's source documents."""
 
-    latency_p99_slo_ms: float = Field(5000, gt=0, le=3_600_000)
-    sla_latency_ms: float = Field(1000, gt=0, le=3_600_000)
-    lag_records: float = Field(10_000, ge=0)
-    availability_pct: float = Field(99.9886, gt=0, le=100)
+    latency_p99_slo_ms: Number = Field(5000, gt=0, le=3_600_000)
+    sla_latency_ms: Number = Field(1000, gt=0, le=3_600_000)
+    # a lag SLA of more than a billion records could never fail: refused as meaningless
+    lag_records: Number = Field(10_000, ge=0, le=1_000_000_000)
+    availability_pct: Number = Field(99.9886, gt=0, le=100)
     mttr: Duration = timedelta(minutes=10)
     rto: Duration = timedelta(minutes=5)
     rpo: Duration = timedelta(seconds=60)
-    recommended_capacity_ratio: float = Field(0.70, gt=0, le=1)
-    sustained_ratio: float = Field(0.98, gt=0.5, le=1)
+    recommended_capacity_ratio: Number = Field(0.70, gt=0, le=1)
+    sustained_ratio: Number = Field(0.98, gt=0.5, le=1)
     soak_min_duration: Duration = timedelta(hours=24)
-    cert_min_days: float = Field(90, ge=0, le=3650)
+    cert_min_days: Number = Field(90, ge=0, le=3650)
 
 
 # --------------------------------------------------------------------------------------------
@@ -476,7 +520,7 @@ class Event(_Strict):
 class LoadStep(_Strict):
     start: UtcTime
     end: UtcTime
-    offered_rate: float | None = Field(None, gt=0)
+    offered_rate: Number | None = Field(None, gt=0, le=1_000_000_000)  # records/s
 
 
 class Phase(_Strict):
@@ -564,7 +608,7 @@ class Alerts(_Strict):
 class ProjectionParams(_Strict):
     """Yearly frequency of each fault type, for the annual downtime projection."""
 
-    faults_per_year: dict[str, float] = {}
+    faults_per_year: dict[str, Number] = {}
 
     @field_validator("faults_per_year")
     @classmethod
@@ -610,7 +654,7 @@ class CampaignInfo(_Strict):
 class Campaign(_Strict):
     """A validated campaign parameter file."""
 
-    version: Literal[1] = 1
+    version: Annotated[Literal[1], BeforeValidator(_whole_number)] = 1
     campaign: CampaignInfo
     source: Source
     metrics: Metrics
@@ -657,6 +701,7 @@ def _semantic_problems(c: Campaign) -> list[tuple[str, str]]:
             problems += _inside(f"{where}.baseline", phase.baseline.start, phase.baseline.end, phase)
         if isinstance(phase, CapacityPhase):
             problems += _check_steps(where, phase)
+    problems += _overlaps(present)
     seen: set[str] = set()
     for i, item in enumerate(c.checklist):
         if item.id in seen:
@@ -666,6 +711,34 @@ def _semantic_problems(c: Campaign) -> list[tuple[str, str]]:
         problems.append(
             ("source.step", "must not be shorter than source.scrape_interval (no data between scrapes)")
         )
+    return problems
+
+
+def _overlaps(present: list[tuple[str, Phase]]) -> list[tuple[str, str]]:
+    """Phases must not overlap (one may start when the previous one ends): a step inside two
+    phases would count in both, e.g. an incident of the latency phase in the nominal
+    availability. Refused rather than guessed."""
+    problems = []
+    ordered = sorted((p.start, p.end, name) for name, p in present if p.end > p.start)
+    for (_, end, before), (start, _, name) in zip(ordered, ordered[1:]):
+        if start < end:
+            problems.append((f"phases.{name}.start", f"overlaps phase {before}, which ends at "
+                                                      f"{end.isoformat()}; phases must not overlap"))
+    return problems
+
+
+def _file_problems(c: Campaign) -> list[tuple[str, str]]:
+    """Every file the parameters name is read and checked now, so that ``check`` fails on a
+    missing or invalid action plan rather than the report, much later."""
+    problems = []
+    if c.action_plan is not None:
+        from .actions import load_plan
+
+        try:
+            load_plan(c.action_plan)
+        except ParameterError as exc:
+            problems += [(f"action_plan{'.' + field if field else ''}",
+                          f"{reason} (action plan {c.action_plan})") for field, reason in exc.problems]
     return problems
 
 
@@ -698,8 +771,45 @@ def _check_steps(where: str, phase: CapacityPhase) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------------------------
 
 
+#: Parameter and action-plan files are small (the commented example: 8 KB): a larger file is
+#: refused before it is parsed, as are more YAML nodes (values, lists, mappings) than
+#: MAX_NODES, and deeper nesting than MAX_DEPTH (the campaign schema needs 6 levels). PyYAML
+#: takes some 400 times the size of a file of short list items in memory (1 MiB: 380 MB, 13 s).
+MAX_FILE_BYTES = 256 * 1024
+MAX_NODES = 50_000
+MAX_DEPTH = 64
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that keeps timestamps as text (we parse them) and refuses duplicate keys."""
+    """SafeLoader that keeps timestamps as text (we parse them), refuses duplicate keys and
+    keys that are lists or mappings, naming the field path, and refuses deep nesting."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.field_path: list = []  # keys and indexes of the node being constructed
+        self._depth = self._nodes = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        self._nodes += 1
+        try:
+            for count, limit, what in ((self._depth, MAX_DEPTH, f"nested more than {MAX_DEPTH} "
+                                                                f"levels deep"),
+                                       (self._nodes, MAX_NODES, f"more than {MAX_NODES} values")):
+                if count > limit:
+                    line = self.peek_event().start_mark.line + 1
+                    raise ParameterError(self.name, [("", f"{what} (line {line}): not a "
+                                                          f"parameter file")])
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_child(self, part, node):
+        self.field_path.append(part)
+        try:
+            return self.construct_object(node, deep=True)
+        finally:
+            self.field_path.pop()
 
 
 _StrictLoader.yaml_implicit_resolvers = {
@@ -713,15 +823,25 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict:
     mapping: dict = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if isinstance(key, (list, dict, set)):
+            raise ParameterError(loader.name, [(_path_of(tuple(loader.field_path)),
+                                                f"a key must be a name, not a "
+                                                f"{'list' if isinstance(key, list) else 'mapping'} "
+                                                f"(line {line})")])
         if key in mapping:
-            raise ParameterError(
-                loader.name, [(str(key), f"duplicate key (line {key_node.start_mark.line + 1})")]
-            )
-        mapping[key] = loader.construct_object(value_node, deep=True)
+            raise ParameterError(loader.name, [(_path_of((*loader.field_path, key)),
+                                                f"duplicate key (line {line})")])
+        mapping[key] = loader.construct_child(key, value_node)
     return mapping
 
 
+def _construct_sequence(loader: _StrictLoader, node: yaml.SequenceNode) -> list:
+    return [loader.construct_child(i, child) for i, child in enumerate(node.value)]
+
+
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def _path_of(loc: tuple) -> str:
@@ -759,7 +879,7 @@ def validate_campaign(data: Any, *, source: str = "<parameters>", base_dir: Path
         campaign = Campaign.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
         raise ParameterError(source, _problems_of(exc)) from None
-    problems = _semantic_problems(campaign)
+    problems = _semantic_problems(campaign) + _file_problems(campaign)
     if problems:
         raise ParameterError(source, problems)
     return campaign
@@ -779,17 +899,63 @@ def read_yaml(text: str, name: str) -> Any:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         reason = getattr(exc, "problem", None) or str(exc)
         raise ParameterError(name, [("", f"not valid YAML: {where}{reason}")]) from None
+    except RecursionError:  # MAX_DEPTH stops nesting first; aliases could still go deep
+        raise ParameterError(name, [("", "not valid YAML: nested too deep")]) from None
+    except (OverflowError, ValueError) as exc:  # explicit tags: !!timestamp 0001-…, !!float …
+        raise ParameterError(name, [("", f"not valid YAML: {exc}")]) from None
+
+
+def read_text_file(path: Path, *, limit: int = MAX_FILE_BYTES) -> str:
+    """The text of a small regular file; a device, FIFO, directory or socket (even behind a
+    symlink) and a file over ``limit`` bytes are refused before anything is read, so that a
+    link to ``/dev/zero`` or a FIFO with no writer can neither fill the memory nor hang."""
+    try:  # non-blocking: opening a FIFO with no writer returns at once
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise ParameterError(str(path), [("", "no such file")]) from None
+    except OSError as exc:
+        raise ParameterError(str(path), [("", f"cannot read the file: {exc.strerror}")]) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = _file_kind(info.st_mode)
+            raise ParameterError(str(path), [("", f"not a regular file ({kind})")])
+        chunks, size = [], 0
+        # read even when the size says too much, up to one byte more than the limit: the size
+        # may be wrong (/proc states 0) or the file may grow meanwhile
+        while info.st_size <= limit and size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise ParameterError(str(path), [("", f"cannot read the file: {exc.strerror}")]) from None
+    finally:
+        os.close(fd)
+    if info.st_size > limit or size > limit:
+        shown = f"{limit // 1024} KiB" if limit >= 1024 else f"{limit} bytes"
+        raise ParameterError(str(path), [("", f"larger than {shown}: not a parameter file, "
+                                              "refused unread")])
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParameterError(str(path), [("", f"not UTF-8 text (byte {exc.start})")]) from None
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a file"
 
 
 def read_yaml_file(path: Path) -> Any:
-    """Read a YAML file strictly; an unreadable file is one ParameterError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ParameterError(str(path), [("", "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParameterError(str(path), [("", f"cannot read the file: {exc}")]) from None
-    return read_yaml(text, str(path))
+    """Read a small YAML file strictly (see :func:`read_text_file`); one ParameterError."""
+    path = Path(path)
+    return read_yaml(read_text_file(path), str(path))
 
 
 def load_campaign(path: str | Path) -> Campaign:

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 import subprocess
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import Mm2ReportError, ParameterError
+from .errors import Mm2ReportError, OutputError, ParameterError
+from .outputs import (describe, new_partial_dir, numbered, publish_dir, remove_stale_partials,
+                      writing)
 from .paths import NOTEBOOKS, OUTPUTS
 
 CSS = """
@@ -97,16 +101,56 @@ def chromium() -> str | None:
     return None
 
 
-def print_pdf(html_file: Path, pdf_file: Path, browser: str) -> None:
-    """Headless Chromium: A4 from the page's CSS, no browser header or footer."""
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-           "--run-all-compositor-stages-before-draw", f"--print-to-pdf={pdf_file}",
-           html_file.resolve().as_uri()]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "HOME": str(html_file.parent)})
+def pdf_tools() -> bool:
+    """poppler-utils' pdfinfo and pdftotext, which check every PDF printed."""
+    return all(shutil.which(name) for name in ("pdfinfo", "pdftotext"))
+
+
+def print_pdf(html_file: Path, pdf_file: Path, browser: str) -> int:
+    """Headless Chromium: A4 from the page's CSS, no browser header or footer; then
+    :func:`check_pdf`. Chromium's profile and cache go to a temporary directory removed
+    afterwards, never next to the deliverables. Returns the number of pages."""
+    with tempfile.TemporaryDirectory(prefix="mm2report-chromium-",
+                                     ignore_cleanup_errors=True) as profile:
+        cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+               "--run-all-compositor-stages-before-draw", "--no-first-run",
+               f"--user-data-dir={profile}", f"--print-to-pdf={pdf_file}",
+               html_file.resolve().as_uri()]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "HOME": profile, "XDG_CONFIG_HOME": profile,
+                                   "XDG_CACHE_HOME": profile})
     if proc.returncode != 0 or not pdf_file.exists():
-        raise Mm2ReportError(f"chromium could not print {html_file.name}: "
-                             f"{proc.stderr.strip()[-500:]}")
+        last = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+        raise Mm2ReportError(f"chromium could not print {html_file.name}: {last[-300:]}")
+    return check_pdf(pdf_file)
+
+
+def check_pdf(pdf_file: Path) -> int:
+    """Raise :class:`OutputError` unless ``pdf_file`` is a whole printed deliverable: poppler
+    reads it, it has at least one page, and page *i* of *n* carries its footer ``i / n``
+    (written by the page's CSS counters). A PDF cut short by a full disk, or empty, fails
+    even when Chromium exited 0. Returns the number of pages."""
+    def bad(why: str) -> OutputError:
+        full = shutil.disk_usage(pdf_file.parent).free < 1024 * 1024
+        return OutputError(f"cannot write the deliverables: {pdf_file}: {why}"
+                           + ("; the disk is full" if full else ""))
+
+    if pdf_file.stat().st_size == 0:
+        raise bad("the PDF is empty")
+    info = subprocess.run(["pdfinfo", str(pdf_file)], capture_output=True, text=True, timeout=60)
+    found = re.search(r"^Pages:\s+(\d+)", info.stdout, re.M)
+    if info.returncode != 0 or not found or int(found.group(1)) < 1:
+        reason = (info.stderr.strip().splitlines() or ["no page"])[-1]
+        raise bad(f"the PDF cannot be read ({reason})")
+    pages = int(found.group(1))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf_file), "-"], capture_output=True,
+                          text=True, timeout=60)
+    texts = text.stdout.replace("\u202f", " ").replace("\u00a0", " ").split("\f")
+    missing = [i for i in range(1, pages + 1)
+               if i > len(texts) or not re.search(rf"\b{i} / {pages}\b", texts[i - 1])]
+    if text.returncode != 0 or missing:
+        raise bad(f"page {missing[0] if missing else 1} of {pages} is incomplete")
+    return pages
 
 
 @dataclass
@@ -198,9 +242,10 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
 
     campaign = load_campaign(params)
     browser = chromium() if pdf else None
-    if pdf and browser is None:
-        raise Mm2ReportError("PDF needs the Debian chromium package (apt-get install chromium), "
-                             "or use --no-pdf")
+    if pdf and (browser is None or not pdf_tools()):
+        raise Mm2ReportError("PDF needs the Debian chromium and poppler-utils packages (apt-get "
+                             "install chromium poppler-utils: poppler checks every PDF), or use "
+                             "--no-pdf")
     if lang is not None and lang not in ("fr", "en"):
         raise ParameterError(str(params), [("--lang", f"{lang!r}: expected fr or en")])
     parent = Path(outputs or OUTPUTS).resolve() / campaign.campaign.name
@@ -211,13 +256,9 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
     date_text = t.dt(built.generated)
 
     base = f"deliverables-{language}"
-    final = run_dir / base
-    n = 1
-    while final.exists():
-        n += 1
-        final = run_dir / f"{base}-{n}"
-    staging = run_dir / f".partial-{final.name}-{os.getpid()}"
-    staging.mkdir()
+    with writing("the deliverables", run_dir):
+        remove_stale_partials(run_dir)  # of a report killed before it finished
+        staging = new_partial_dir(run_dir, base)
     try:
         running = f"{campaign.campaign.client or ''} — {campaign.campaign.name} — {date_text}"
         page_label = "Page"  # the same word in French and English
@@ -257,7 +298,11 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
         (staging / "index.html").write_text(page(t("d.index"), index, lang=language,
                                                  running=running, page_label=page_label),
                                             encoding="utf-8")
-        os.rename(staging, final)
+        # the first free name when renamed: two reports of one run at once both succeed
+        final = publish_dir(staging, numbered(base))
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(describe("the deliverables", staging, exc)) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

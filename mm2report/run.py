@@ -16,6 +16,7 @@ notebooks hold no state but their parameters, which papermill injects anew each 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import queue
@@ -32,7 +33,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .errors import ParameterError
+from .errors import OutputError, ParameterError
+from .outputs import describe, new_partial_dir, publish_dir, remove_stale_partials, writing
 from .paths import NOTEBOOK_DIR, NOTEBOOKS, OUTPUTS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -69,6 +71,14 @@ class Outcome:
     seconds: float
     error: str = ""  # "cell N: Error: message" when the notebook failed
     files: list[str] = field(default_factory=list)
+    # why its outputs could not be written (full disk, read-only…): a write failure of the
+    # whole run, not a notebook to diagnose; not part of run.json
+    unwritable: str = ""
+
+
+# errno of an OSError that only a write raises, as an exception's text in a notebook cell shows it
+_WRITE_ERRNO = re.compile(r"\[Errno (%s)\]" % "|".join(
+    str(n) for n in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,9 +187,9 @@ def _execute(job: Job, kernel: _Kernel) -> Outcome:
 
     started = time.monotonic()
     out_dir = Path(job.directory)
-    out_dir.mkdir(parents=True, exist_ok=True)
     out_nb = out_dir / f"{job.name}.ipynb"
     try:
+        out_dir.mkdir(parents=True, exist_ok=True)
         if not kernel.alive():
             kernel.restart()
         kernel.run(_reset(job.directory))
@@ -193,10 +203,15 @@ def _execute(job: Job, kernel: _Kernel) -> Outcome:
         source = exc.source.strip().splitlines()[-1] if exc.source.strip() else ""
         return Outcome(job.name, False, time.monotonic() - started,
                        f"cell {exc.exec_count} ({source}): {exc.ename}: {exc.evalue}",
-                       [out_nb.name] if out_nb.exists() else [])
+                       [out_nb.name] if out_nb.exists() else [],
+                       unwritable=exc.evalue if _WRITE_ERRNO.search(exc.evalue or "") else "")
     except Exception as exc:  # kernel death, unreadable notebook, export…: a notebook failure
+        written = isinstance(exc, OSError) and exc.errno is not None  # full disk, read-only…
         return Outcome(job.name, False, time.monotonic() - started,
-                       f"{type(exc).__name__}: {exc}", [out_nb.name] if out_nb.exists() else [])
+                       describe("the notebook's outputs", out_dir, exc) if written
+                       else f"{type(exc).__name__}: {exc}",
+                       [out_nb.name] if out_nb.exists() else [],
+                       unwritable=(exc.strerror or str(exc)) if written else "")
     return Outcome(job.name, True, time.monotonic() - started,
                    files=sorted(p.name for p in out_dir.iterdir()))
 
@@ -284,33 +299,17 @@ def execute(jobs: Sequence[Job], workers: int = 2, cwd: str | None = None,
 
 
 def new_run_id(parent: Path, now: datetime | None = None) -> str:
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    """The UTC time ``20261121T204317Z``, with ``-2``, ``-3``… if a run of that second exists."""
+    return _free_run_id(parent, (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ"))
+
+
+def _free_run_id(parent: Path, stamp: str) -> str:
     taken = {p.name.removesuffix("-failed") for p in parent.iterdir()} if parent.exists() else set()
     run_id, n = stamp, 1
     while run_id in taken:
         n += 1
         run_id = f"{stamp}-{n}"
     return run_id
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def remove_stale_partials(parent: Path) -> None:
-    """Partial directories of runs whose process is gone (killed) are removed."""
-    if not parent.exists():
-        return
-    for p in parent.glob(".partial-*"):
-        m = re.search(r"-(\d+)$", p.name)
-        if m and not _pid_alive(int(m.group(1))):
-            shutil.rmtree(p, ignore_errors=True)
 
 
 def list_runs(parent: Path) -> list[Path]:
@@ -321,21 +320,37 @@ def list_runs(parent: Path) -> list[Path]:
 
 
 class Staging:
-    """A hidden directory renamed into place when the run completes, removed otherwise."""
+    """A hidden directory renamed into place when the run completes, removed otherwise.
 
-    def __init__(self, parent: Path, run_id: str):
-        self.parent, self.run_id = parent, run_id
-        parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_partials(parent)
-        self.path = parent / f".partial-{run_id}-{os.getpid()}"
-        self.path.mkdir()
+    The run id is settled when the run is committed: ``run_id`` is the first free one of the
+    start second at that moment (two runs started in the same second, in one process or two,
+    get ``…Z`` and ``…Z-2``); ``before(run_id)`` writes it into the run first."""
 
-    def commit(self, failed: bool = False) -> Path:
-        final = self.parent / (f"{self.run_id}-failed" if failed else self.run_id)
-        if final.exists():  # never overwrite; new_run_id makes this a race only
-            raise FileExistsError(final)
-        os.rename(self.path, final)
-        return final
+    def __init__(self, parent: Path, run_id: str, what: str = "the run"):
+        self.parent, self.run_id, self.what = parent, run_id, what
+        with writing(what, parent):
+            parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_partials(parent)
+            self.path = new_partial_dir(parent, run_id)
+
+    def commit(self, failed: bool = False, before: Callable[[str], None] | None = None) -> Path:
+        stamp = self.run_id.split("-", 1)[0]
+
+        def ids():  # the id chosen at start first, then the next free one, at each attempt
+            yield self.run_id
+            for _ in range(10_000):
+                yield _free_run_id(self.parent, stamp)
+
+        def settle(run_id: str) -> None:
+            self.run_id = run_id
+            if before is not None:
+                before(run_id)
+
+        names = (f"{i}-failed" if failed else i for i in ids()
+                 if not (self.parent / i).exists() and not (self.parent / f"{i}-failed").exists())
+        with writing(self.what, self.parent):
+            return publish_dir(self.path, names,
+                               before=lambda name: settle(name.removesuffix("-failed")))
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
@@ -344,6 +359,19 @@ class Staging:
 # --------------------------------------------------------------------------------------------
 # mm2report run
 # --------------------------------------------------------------------------------------------
+
+
+def _recorded(outcome: Outcome) -> dict:
+    record = asdict(outcome)
+    del record["unwritable"]
+    return record
+
+
+def _raise_unwritable(what: str, parent: Path, outcomes: Sequence[Outcome]) -> None:
+    """A notebook whose outputs could not be written: the run cannot be written either."""
+    for o in outcomes:
+        if o.unwritable:
+            raise OutputError(f"cannot write {what}: {parent}: {o.unwritable} (notebook {o.name})")
 
 
 @dataclass
@@ -394,6 +422,7 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
                     f"{NOTEBOOKS[p]} — {campaign.campaign.name}")
                 for p in chosen]
         outcomes = execute(todo, jobs, progress=progress, prefetch=("mm2report.results",))
+        _raise_unwritable("the run", parent, outcomes)
         ok = all(o.ok for o in outcomes)
         decision = ""
         if ok:
@@ -405,15 +434,16 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
             if set(chosen) != set(defined):
                 decision += f"; phases not in this run: {', '.join(sorted(set(defined) - set(chosen)))}"
         # relative paths only: a run directory can be moved or archived as a whole
-        _write_json(staging.path / "run.json", {
+        record = {
             "kind": RUN_KIND, "schema_version": 1, "tool_version": __version__, "run_id": run_id,
             "campaign": campaign.campaign.name, "params_file": params.name,
             "params_sha256": params_digest(campaign), "language": lang or campaign.campaign.language,
             "started_at": started.isoformat(),
             "finished_at": datetime.now(timezone.utc).isoformat(),
             "status": "complete" if ok else "failed", "decision": decision,
-            "phases": [{"phase": p, **asdict(o)} for p, o in zip(chosen, outcomes)]})
-        path = staging.commit(failed=not ok)
+            "phases": [{"phase": p, **_recorded(o)} for p, o in zip(chosen, outcomes)]}
+        path = staging.commit(failed=not ok, before=lambda rid: _write_json(
+            staging.path / "run.json", {**record, "run_id": rid}))
     except BaseException:
         staging.discard()
         raise
@@ -467,13 +497,14 @@ def run_change(params: str | os.PathLike, at: str, window: str = "15m", *,
     parent = Path(outputs or OUTPUTS).resolve() / campaign.campaign.name / "validate-change"
     started = datetime.now(timezone.utc)
     run_id = new_run_id(parent, started)
-    staging = Staging(parent, run_id)
+    staging = Staging(parent, run_id, "the change validation")
     try:
         job = Job("validate-change", str(notebook), str(staging.path),
                   {"campaign": str(params), "at": at, "window": window, "output_dir": ".",
                    "lang": lang},
                   f"validate-change — {campaign.campaign.name}")
         (outcome,) = execute([job], 1, progress=progress)
+        _raise_unwritable("the change validation", parent, [outcome])
         report = ChangeRun(staging.path, outcome.ok, outcome)
         if outcome.ok:
             data = json.loads((staging.path / CHANGE_FILE).read_text(encoding="utf-8"))

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import ParameterError
-from ..params import PHASE_NAMES, Duration, UtcTime, _problems_of, parse_duration, read_yaml
+from ..params import PHASE_NAMES, Duration, UtcTime, _problems_of, parse_duration, read_yaml_file
 
 
 def _offset(value: Any) -> timedelta:
@@ -159,12 +159,7 @@ def _seconds(value: Any) -> int:
 
 def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ParameterError(str(path), [("", f"cannot read the file: {exc.strerror}")]) from None
-    data = read_yaml(text, str(path))
-    return validate_scenario(data, source=str(path))
+    return validate_scenario(read_yaml_file(path), source=str(path))
 
 
 def validate_scenario(data: Any, source: str = "<scenario>") -> Scenario:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -166,6 +168,57 @@ MALFORMED = [
      "phases.capacity.steps[0]", "warm-up"),
     ("retries-out-of-range", lambda d: d["source"].update(retries=50), "source.retries",
      "less than or equal to 10"),
+    # hostile values (issue 13): each refused with its field named, never a traceback
+    ("time-past-the-last-datetime", lambda d: d["phases"]["capacity"].update(
+        end="9999-12-31T23:59:59-01:00"), "phases.capacity.end", "out of range"),
+    ("time-before-the-first-datetime", lambda d: d["phases"]["capacity"].update(
+        start="0001-01-01T00:00:00+01:00"), "phases.capacity.start", "out of range"),
+    ("time-after-2199", lambda d: d["phases"]["capacity"].update(end="2262-05-01T00:00:00Z"),
+     "phases.capacity.end", "between 1970 and 2199"),
+    ("duration-overflow-number", lambda d: d.update(thresholds={"mttr": 1.0e300}),
+     "thresholds.mttr", "out of range"),
+    ("duration-overflow-days", lambda d: d.update(thresholds={"rto": "99999999999d"}),
+     "thresholds.rto", "at most 366d"),
+    ("duration-infinite", lambda d: d.update(thresholds={"soak_min_duration": float("inf")}),
+     "thresholds.soak_min_duration", "out of range"),
+    ("duration-nan", lambda d: d.update(thresholds={"rpo": float("nan")}), "thresholds.rpo",
+     "out of range"),
+    ("lag-infinite", lambda d: d.update(thresholds={"lag_records": float("inf")}),
+     "thresholds.lag_records", "finite number"),
+    ("lag-never-fails", lambda d: d.update(thresholds={"lag_records": 1.0e308}),
+     "thresholds.lag_records", "less than or equal to 1000000000"),
+    ("offered-rate-infinite", lambda d: d["phases"]["capacity"]["steps"][0].update(
+        offered_rate=float("inf")), "phases.capacity.steps[0].offered_rate", "finite number"),
+    ("offered-rate-huge", lambda d: d["phases"]["capacity"]["steps"][0].update(
+        offered_rate=1e308), "phases.capacity.steps[0].offered_rate", "less than or equal to"),
+    ("faults-per-year-nan", lambda d: d.update(projection={"faults_per_year": {
+        "broker_stop": float("nan")}}), "projection.faults_per_year.broker_stop", "finite number"),
+    ("expected-tasks-yes", lambda d: d["metrics"].update(expected_tasks=True),
+     "metrics.expected_tasks", "whole number"),
+    ("expected-tasks-decimal", lambda d: d["metrics"].update(expected_tasks=2.5),
+     "metrics.expected_tasks", "whole number"),
+    ("version-true", lambda d: d.update(version=True), "version", "whole number"),
+    ("threshold-boolean", lambda d: d.update(thresholds={"sla_latency_ms": True}),
+     "thresholds.sla_latency_ms", "not yes/no"),
+    ("regex-atomic-group", lambda d: d["metrics"].update(topics="(?>orders)"), "metrics.topics",
+     "invalid perl operator"),
+    ("regex-possessive", lambda d: d["metrics"].update(topics="orders++"), "metrics.topics",
+     "bad repetition operator"),
+    ("regex-conditional", lambda d: d["metrics"].update(topics="(o)?(?(1)rders|x)"),
+     "metrics.topics", "invalid perl operator"),
+    ("regex-comment", lambda d: d["metrics"].update(topics="(?#all)orders"), "metrics.topics",
+     "invalid perl operator"),
+    ("regex-in-selector", lambda d: d["metrics"].update(mm2_selector='pod=~"mm2-(?>x)"'),
+     "metrics.mm2_selector", "label 'pod'"),
+    ("phases-overlap", lambda d: d["phases"].update(latency={
+        "start": "2026-11-16T18:30:00Z", "end": "2026-11-16T20:00:00Z"}),
+     "phases.latency.start", "overlaps phase capacity"),
+    ("action-plan-missing", lambda d: d.update(action_plan="no-such-plan.yml"), "action_plan",
+     "no such file"),
+    ("action-plan-not-a-plan", lambda d: d.update(action_plan="/etc/passwd"), "action_plan",
+     "YAML mapping"),
+    ("action-plan-dev-zero", lambda d: d.update(action_plan="/dev/zero"), "action_plan",
+     "not a regular file (a character device)"),
 ]
 
 RAW_MALFORMED = [
@@ -174,6 +227,26 @@ RAW_MALFORMED = [
     ("duplicate-key", "campaign: {name: a, client: b}\ncampaign: {name: c, client: d}\n",
      "campaign", "duplicate key (line 2)"),
     ("empty-file", "", "<file>", "YAML mapping"),
+    ("duplicate-nested-key", "phases:\n  soak:\n    start: 2026-11-16T16:00:00Z\n"
+     "    start: 2026-11-16T17:00:00Z\n", "phases.soak.start", "duplicate key (line 4)"),
+    ("duplicate-key-in-list", "checklist:\n- id: acls\n  status: done\n- id: quotas\n"
+     "  id: acls\n", "checklist[1].id", "duplicate key (line 5)"),
+    ("list-as-key", "campaign: {name: a, client: b}\n? [a, b]\n: 1\n", "<file>",
+     "a key must be a name, not a list (line 2)"),
+    ("mapping-as-key", "metrics:\n  ? {a: 1}\n  : 1\n", "metrics",
+     "a key must be a name, not a mapping (line 2)"),
+    ("nested-1000-lists", "campaign: " + "[" * 1000 + "]" * 1000 + "\n", "<file>",
+     "nested more than 64 levels deep"),
+    ("nested-1000-mappings", "campaign: " + "{a: " * 1000 + "1" + "}" * 1000 + "\n", "<file>",
+     "nested more than 64 levels deep"),
+    ("nested-block-mappings", "".join("  " * i + f"k{i}:\n" for i in range(200)) + "  " * 200
+     + "v\n", "<file>", "nested more than 64 levels deep"),
+    ("too-many-values", "alerts:\n  expected_rules: [" + "r," * 60_000 + "r]\n", "<file>",
+     "more than 50000 values"),
+    ("too-large", "campaign: {name: a, client: b}\n" + "#" * 300_000 + "\n", "<file>",
+     "larger than 256 KiB"),
+    ("explicit-timestamp-tag", "phases:\n  soak:\n    start: !!timestamp 9999-12-31T23:59:59-01:00\n"
+     "    end: 2026-11-16T17:00:00Z\n", "phases.soak.start", "out of range"),
 ]
 
 
@@ -224,3 +297,87 @@ def test_check_cli_prints_summary_in_campaign_time_zone(tmp_path, capsys):
 def test_missing_file_is_bad_input(tmp_path, capsys):
     assert cli.main(["check", str(tmp_path / "nope.yml")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_unicode_class_prometheus_accepts_is_accepted(tmp_path):
+    c = load_campaign(_write(tmp_path, _mutated(lambda d: d["metrics"].update(topics=r"\pL+\.v\d"))))
+    assert c.metrics.topics == r"\pL+\.v\d"
+
+
+def test_phases_may_touch_without_overlapping(tmp_path):
+    data = _mutated(lambda d: d["phases"].update(latency={"start": "2026-11-16T19:00:00Z",
+                                                          "end": "2026-11-16T20:00:00Z"}))
+    assert load_campaign(_write(tmp_path, data)).phases.latency is not None
+
+
+def test_action_plan_is_validated_with_the_campaign_and_named(tmp_path):
+    plan = REPO / "parameters" / "demo-actions.yml"
+    (tmp_path / "plan.yml").write_text(plan.read_text().replace("priority: P0", "priority: P9", 1))
+    problems = _problems(_write(tmp_path, _mutated(lambda d: d.update(action_plan="plan.yml"))))
+    assert len(problems) == 1, problems
+    field, reason = problems[0]
+    assert field.startswith("action_plan.actions[") and field.endswith("].priority"), problems
+    assert "'P0'" in reason and str(tmp_path / "plan.yml") in reason
+    (tmp_path / "plan.yml").write_text(plan.read_text())
+    c = load_campaign(_write(tmp_path, _mutated(lambda d: d.update(action_plan="plan.yml"))))
+    assert c.action_plan == tmp_path / "plan.yml"
+
+
+def test_campaign_that_is_a_link_to_dev_zero_is_refused_unread(tmp_path, capsys):
+    link = tmp_path / "campaign.yml"
+    link.symlink_to("/dev/zero")
+    assert _problems(link) == [("<file>", "not a regular file (a character device)")]
+    assert cli.main(["check", str(link)]) == 2
+    assert "not a regular file" in capsys.readouterr().err
+
+
+def test_directory_is_not_a_campaign_file(tmp_path):
+    assert _problems(tmp_path) == [("<file>", "not a regular file (a directory)")]
+
+
+def test_fifo_with_no_writer_is_refused_without_hanging(tmp_path):
+    fifo = tmp_path / "campaign.yml"
+    os.mkfifo(fifo)
+    # in a child process, so that a regression hangs that process, not the test run
+    proc = subprocess.run([sys.executable, "-m", "mm2report.cli", "check", str(fifo)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert "not a regular file (a FIFO)" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_size_is_checked_on_what_was_read_too():
+    """A file may grow after its size was read, and /proc files state a size of 0."""
+    from mm2report import params
+
+    assert os.stat("/proc/self/maps").st_size == 0
+    with pytest.raises(ParameterError) as info:
+        params.read_text_file(Path("/proc/self/maps"), limit=100)
+    assert info.value.problems == [("", "larger than 100 bytes: not a parameter file, refused unread")]
+
+
+@pytest.mark.parametrize("text", [
+    "thresholds:\n  mttr: 1.0e+300\n",
+    "phases:\n  soak: {start: '0001-01-01T00:00:00+01:00', end: 2026-11-16T17:00:00Z}\n",
+    "campaign: " + "[" * 5000 + "]" * 5000 + "\n",
+    "? [a, b]\n: 1\n",
+])
+def test_hostile_files_exit_2_without_traceback(tmp_path, capsys, text):
+    assert cli.main(["check", str(_write(tmp_path, text))]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("make", ["fifo", "dev-zero", "missing"])
+def test_secret_file_that_is_not_a_small_regular_file_is_refused(tmp_path, make):
+    from mm2report.params import SecretRef
+
+    path = tmp_path / "token"
+    if make == "fifo":
+        os.mkfifo(path)
+    elif make == "dev-zero":
+        path.symlink_to("/dev/zero")
+    with pytest.raises(ParameterError) as info:
+        SecretRef(file=path).read()
+    ((field, reason),) = info.value.problems
+    assert field == "source.auth" and f"cannot read secret file {path}" in reason
+    assert ("not a regular file" if make != "missing" else "no such file") in reason
