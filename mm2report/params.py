@@ -258,8 +258,25 @@ class Tls(_Strict):
 
 
 class Timeouts(_Strict):
+    """How long the HTTP source waits.
+
+    ``connect`` and ``read`` bound each network wait; ``total`` bounds one HTTP request from
+    connecting to the last byte of its answer (a server dripping bytes cannot hold it longer);
+    ``fetch`` bounds everything one source does (all the requests of a campaign analysis, a
+    phase notebook or a snapshot recording, retries included)."""
+
     connect: Duration = timedelta(seconds=5)
     read: Duration = timedelta(seconds=60)
+    total: Duration = timedelta(minutes=3)
+    fetch: Duration = timedelta(hours=1)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.total < self.read:
+            raise ValueError("total must be at least read (it bounds the whole request)")
+        if self.fetch < self.total:
+            raise ValueError("fetch must be at least total (it bounds every request together)")
+        return self
 
 
 class Source(_Strict):
@@ -272,6 +289,7 @@ class Source(_Strict):
     timeouts: Timeouts = Timeouts()
     retries: int = Field(3, ge=0, le=10)
     max_points: int = Field(11_000, ge=100, le=1_000_000)
+    max_response_mb: int = Field(256, ge=1, le=4096)  # bytes read per answer, at most
     concurrency: int = Field(4, ge=1, le=16)
     auth: Auth | None = None
     tls: Tls | None = None

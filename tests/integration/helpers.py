@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,11 +25,19 @@ BASIC_HASH = "$2b$04$Ub4zngof1ASQ5vt2cNBGL.NJQxGDXOvXkqb/UuBrZZ1d7zMiBz0oG"
 
 @dataclass(frozen=True)
 class Fault:
-    """One scripted answer."""
+    """One scripted answer.
+
+    ``{authorization}`` in the body is replaced by the request's ``Authorization`` header, as
+    a careless server or proxy quoting the request in its error would. ``drip`` sends the body
+    one byte every ``drip`` seconds (from the status line on when ``drip_all``); ``length``
+    False sends no ``Content-Length`` (the answer ends when the connection closes)."""
 
     status: int
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
+    drip: float = 0.0
+    drip_all: bool = False
+    length: bool = True
 
 
 class FaultProxy:
@@ -82,12 +91,34 @@ class FaultProxy:
                                               headers={"Accept-Encoding": "identity"})
                     fault = Fault(resp.status_code, resp.content,
                                   (("Content-Type", resp.headers.get("Content-Type", "")),))
-                self.send_response(fault.status)
-                for name, value in fault.headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(fault.body)))
-                self.end_headers()
-                self.wfile.write(fault.body)
+                body = fault.body.replace(b"{authorization}",
+                                          self.headers.get("Authorization", "").encode())
+                phrase = self.responses.get(fault.status, ("",))[0]
+                head = [f"{self.protocol_version} {fault.status} {phrase}\r\n"]
+                head += [f"{name}: {value}\r\n" for name, value in fault.headers]
+                if fault.length:
+                    head.append(f"Content-Length: {len(body)}\r\n")
+                else:
+                    head.append("Connection: close\r\n")
+                    self.close_connection = True
+                raw_head = ("".join(head) + "\r\n").encode()
+                try:
+                    if fault.drip and fault.drip_all:
+                        self._drip(raw_head + body, fault.drip)
+                        return
+                    self.wfile.write(raw_head)
+                    if fault.drip:
+                        self._drip(body, fault.drip)
+                    else:
+                        self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
+
+            def _drip(self, data: bytes, every: float) -> None:
+                for i in range(len(data)):
+                    self.wfile.write(data[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(every)
 
             def log_message(self, *args):  # keep test output quiet
                 pass
