@@ -78,6 +78,7 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
 
     from .evaluate import evaluate
     from .params import load_campaign
+    from .redact import redact_file_text
     from .sources import open_source
     from .summary import analysis_summary
 
@@ -95,7 +96,8 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     print(analysis_summary(analysis, campaign))
     if out is not None:
         tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
-        tmp.write_text(json.dumps(analysis.to_dict(), indent=1, ensure_ascii=False) + "\n")
+        tmp.write_text(redact_file_text(
+            json.dumps(analysis.to_dict(), indent=1, ensure_ascii=False) + "\n"))
         os.rename(tmp, out)
         print(f"analysis written to {out}")
     return EXIT_OK
@@ -306,6 +308,18 @@ def _terminate(signum, frame):  # SIGTERM unwinds like Ctrl-C: partial outputs a
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import redact
+
+    # every credential the command reads is redacted from what it prints (mm2report.redact);
+    # an exception that escapes leaves the wrappers in place, so its traceback is redacted too
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = redact.Stream(streams[0]), redact.Stream(streams[1])
+    code = _main(argv)
+    sys.stdout, sys.stderr = streams
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     import signal
 
     parser = build_parser()

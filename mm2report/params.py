@@ -218,6 +218,18 @@ class SecretRef(_Strict):
                 [("source.auth", f"cannot read secret file {self.file}: {exc.strerror}")],
             ) from None
 
+    def read_secret(self) -> str:
+        """:meth:`read`, refusing a value too short to be redacted from the outputs."""
+        from .redact import MIN_LENGTH
+
+        value = self.read()
+        if len(value) < MIN_LENGTH:
+            raise ParameterError("credentials", [(
+                "source.auth", f"the secret in {self.describe()} is shorter than {MIN_LENGTH} "
+                "characters: mm2report redacts credentials from every output and cannot tell "
+                "one that short from ordinary text")])
+        return value
+
 
 class BearerAuth(_Strict):
     type: Literal["bearer"]

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .errors import Mm2ReportError, ParameterError
 from .paths import NOTEBOOKS, OUTPUTS
+from .redact import redact_file_text, register_campaign, scrub_tree
 
 CSS = """
 @page { size: A4; margin: 20mm 14mm 18mm;
@@ -197,6 +198,7 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
     from .params import load_campaign
 
     campaign = load_campaign(params)
+    register_campaign(campaign)
     browser = chromium() if pdf else None
     if pdf and browser is None:
         raise Mm2ReportError("PDF needs the Debian chromium package (apt-get install chromium), "
@@ -231,8 +233,9 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
                      f"run {html.escape(run_dir.name)}</div></header>")
             body = cover + "".join(b._repr_html_() for b in doc.blocks)
             target = staging / f"{doc.key}.html"
-            target.write_text(page(doc.title, body, lang=language, running=running,
-                                   page_label=page_label), encoding="utf-8")
+            target.write_text(redact_file_text(page(doc.title, body, lang=language,
+                                                    running=running, page_label=page_label)),
+                              encoding="utf-8")
             files.append(target)
         if browser:
             with ThreadPoolExecutor(max_workers=3) as pool:
@@ -257,6 +260,7 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
         (staging / "index.html").write_text(page(t("d.index"), index, lang=language,
                                                  running=running, page_label=page_label),
                                             encoding="utf-8")
+        scrub_tree(staging)
         os.rename(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

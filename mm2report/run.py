@@ -33,6 +33,7 @@ from typing import Callable, Sequence
 
 from . import __version__
 from .errors import ParameterError
+from .redact import redact, register_campaign, scrub_tree
 from .paths import NOTEBOOK_DIR, NOTEBOOKS, OUTPUTS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -192,11 +193,12 @@ def _execute(job: Job, kernel: _Kernel) -> Outcome:
     except PapermillExecutionError as exc:
         source = exc.source.strip().splitlines()[-1] if exc.source.strip() else ""
         return Outcome(job.name, False, time.monotonic() - started,
-                       f"cell {exc.exec_count} ({source}): {exc.ename}: {exc.evalue}",
+                       redact(f"cell {exc.exec_count} ({source}): {exc.ename}: {exc.evalue}"),
                        [out_nb.name] if out_nb.exists() else [])
     except Exception as exc:  # kernel death, unreadable notebook, export…: a notebook failure
         return Outcome(job.name, False, time.monotonic() - started,
-                       f"{type(exc).__name__}: {exc}", [out_nb.name] if out_nb.exists() else [])
+                       redact(f"{type(exc).__name__}: {exc}"),
+                       [out_nb.name] if out_nb.exists() else [])
     return Outcome(job.name, True, time.monotonic() - started,
                    files=sorted(p.name for p in out_dir.iterdir()))
 
@@ -331,6 +333,8 @@ class Staging:
         self.path.mkdir()
 
     def commit(self, failed: bool = False) -> Path:
+        # whatever quoted a credential (a server's error in a failed notebook's traceback…)
+        scrub_tree(self.path)
         final = self.parent / (f"{self.run_id}-failed" if failed else self.run_id)
         if final.exists():  # never overwrite; new_run_id makes this a race only
             raise FileExistsError(final)
@@ -367,6 +371,7 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
 
     params = Path(params).resolve()
     campaign = load_campaign(params)
+    register_campaign(campaign)  # the notebooks' credentials, redacted from the run's files
     defined = [n for n, _ in campaign.phases.items()]
     chosen = list(dict.fromkeys(phases)) if phases else defined
     unknown = [p for p in chosen if p not in defined]
@@ -441,6 +446,7 @@ def run_change(params: str | os.PathLike, at: str, window: str = "15m", *,
 
     params = Path(params).resolve()
     campaign = load_campaign(params)
+    register_campaign(campaign)
     problems = []
     try:
         parse_utc(at)

@@ -45,7 +45,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from .. import __version__
+from .. import __version__, redact
 from ..errors import SourceError
 from .base import MetricSource, QueryResult, Series, align, build_frame, to_epoch
 
@@ -470,9 +470,12 @@ class PrometheusClient(Prometheus):
         session.trust_env = False
         session.headers["Accept-Encoding"] = "identity"
         session.headers["User-Agent"] = f"mm2report/{__version__}"
+        # from now on, nothing this process prints, logs or writes shows them (mm2report.redact)
         if token:
+            redact.register(token)
             session.headers["Authorization"] = f"Bearer {token}"
         elif basic:
+            redact.register(basic[1], user=basic[0])
             session.auth = tuple(basic)
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool, 1), max_retries=0)
         # connections that a request's deadline can shut (see _Deadline)
@@ -626,9 +629,9 @@ def client_for(source: "Source") -> PrometheusClient:
         raise SourceError("the campaign's source has no url (it is a snapshot)")
     token = basic = None
     if isinstance(source.auth, BearerAuth):
-        token = source.auth.token.read()
+        token = source.auth.token.read_secret()
     elif isinstance(source.auth, BasicAuth):
-        basic = (source.auth.username.read(), source.auth.password.read())
+        basic = (source.auth.username.read(), source.auth.password.read_secret())
     tls = source.tls
     cert = None
     if tls is not None and tls.cert_file is not None:

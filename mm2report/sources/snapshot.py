@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 
 from .. import __version__, catalog
 from ..errors import SnapshotError
+from ..redact import redact_file_text
 from .base import MetricSource, Series, align, rules_or_none, to_epoch
 
 if TYPE_CHECKING:
@@ -115,7 +116,8 @@ def record_snapshot(
     (tmp / "queries").mkdir(parents=True)
     try:
         manifest = _record_into(campaign, source, tmp, progress)
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        (tmp / MANIFEST).write_text(
+            redact_file_text(json.dumps(manifest, indent=1, sort_keys=True)) + "\n")
         os.rename(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -140,7 +142,8 @@ def _record_into(campaign, source, tmp: Path, progress) -> dict:
     files = {}
     rules = rules_or_none(source)
     if rules is not None:
-        (tmp / RULES).write_text(json.dumps(rules, indent=1, sort_keys=True) + "\n")
+        (tmp / RULES).write_text(redact_file_text(json.dumps(rules, indent=1, sort_keys=True))
+                                 + "\n")
         files[RULES] = {"sha256": _sha256(tmp / RULES), "bytes": (tmp / RULES).stat().st_size}
     for name, recorded in by_query.items():
         rel = f"queries/{name}.parquet"
