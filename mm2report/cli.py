@@ -40,6 +40,7 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
     from .params import load_campaign
+    from .signing import fingerprint
     from .sources import open_source
     from .sources.snapshot import record_snapshot
 
@@ -49,15 +50,46 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists():
         raise ParameterError(str(out), [("--out", "already exists; a snapshot is never overwritten")])
+    key = None
+    if args.sign_key:
+        from .signing import load_private_key
+
+        key = load_private_key(args.sign_key)  # before recording: a bad key is bad input
 
     def progress(done: int, total: int, req) -> None:
         if sys.stderr.isatty() or done == total or done % 25 == 0:
             print(f"\rrecording {done}/{total} {req.query:<28}", end="", file=sys.stderr)
 
     with open_source(campaign) as source:
-        path = record_snapshot(campaign, source, out, progress=progress)
+        path = record_snapshot(campaign, source, out, progress=progress, sign_key=key)
     print(file=sys.stderr)
+    from .sources.snapshot import load_manifest
+
+    manifest = load_manifest(path)
     print(f"snapshot written to {path}")
+    print(f"manifest sha256 {manifest['sha256']}"
+          + (f", signed with key {fingerprint(key.public_key())}" if key else ", not signed"))
+    return EXIT_OK
+
+
+def _cmd_verify_snapshot(args: argparse.Namespace) -> int:
+    from .signing import load_public_key, read_signature, verify
+    from .sources.snapshot import MANIFEST, load_manifest
+
+    path = Path(args.snapshot)
+    manifest = load_manifest(path)  # structure, checksums, query files: SnapshotError, exit 2
+    print(f"{path}: {len(manifest['requests'])} requests, {len(manifest['files'])} files, "
+          f"recorded {manifest.get('created')} from {manifest['source']}; alert rules "
+          f"{'recorded' if manifest['rules']['recorded'] else 'not served by the server'}")
+    print(f"manifest sha256 {manifest['sha256']}")
+    if args.key:
+        signer = verify(path, (path / MANIFEST).read_bytes(),
+                        load_public_key(args.key, field="--key"))
+        print(f"signature verified with key {signer}")
+    else:
+        signed = read_signature(path)
+        print("checksums verified; " + (f"signed by key {signed['key']}, not verified (give --key)"
+                                        if signed else "not signed"))
     return EXIT_OK
 
 
@@ -238,7 +270,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("snapshot", help="record every query of a campaign into a snapshot")
     p.add_argument("params")
     p.add_argument("--out", required=True, help="new directory for the snapshot")
+    p.add_argument("--sign-key", default=None,
+                   help="Ed25519 private key (PEM or OpenSSH) to sign the manifest with")
     p.set_defaults(func=_cmd_snapshot)
+
+    p = sub.add_parser("verify-snapshot",
+                       help="check a snapshot's structure and checksums, and its signature")
+    p.add_argument("snapshot", help="snapshot directory")
+    p.add_argument("--key", default=None,
+                   help="Ed25519 public key (PEM or OpenSSH .pub) the manifest must be signed by")
+    p.set_defaults(func=_cmd_verify_snapshot)
 
     p = sub.add_parser("analyse", help="analyse a campaign: KPIs, GO/NOGO criteria, SLA verdicts")
     p.add_argument("params")

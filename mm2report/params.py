@@ -305,8 +305,10 @@ class Source(_Strict):
     concurrency: int = Field(4, ge=1, le=16)
     auth: Auth | None = None
     tls: Tls | None = None
+    # Ed25519 public key (PEM or OpenSSH): the snapshot's manifest must carry its signature
+    verify_key: Path | None = None
 
-    _resolve = field_validator("snapshot", mode="before")(_resolve_path)
+    _resolve = field_validator("snapshot", "verify_key", mode="before")(_resolve_path)
 
     @field_validator("url")
     @classmethod
@@ -333,6 +335,13 @@ class Source(_Strict):
             raise ValueError(f"no such snapshot directory: {value}")
         return value
 
+    @field_validator("verify_key")
+    @classmethod
+    def _verify_key(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
     @field_validator("step")
     @classmethod
     def _step(cls, value: timedelta) -> timedelta:
@@ -346,6 +355,8 @@ class Source(_Strict):
             raise ValueError("give exactly one of 'url' (Prometheus-compatible API) or 'snapshot'")
         if self.snapshot is not None and (self.auth is not None or self.tls is not None):
             raise ValueError("'auth' and 'tls' apply only to a 'url' source")
+        if self.url is not None and self.verify_key is not None:
+            raise ValueError("'verify_key' applies only to a 'snapshot' source")
         return self
 
     @property

@@ -385,6 +385,10 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
     missing = [NOTEBOOKS[p] for p in chosen if not (NOTEBOOK_DIR / f"{NOTEBOOKS[p]}.ipynb").exists()]
     if missing:
         raise ParameterError(str(NOTEBOOK_DIR), [("notebooks", f"missing: {', '.join(missing)}")])
+    if campaign.source.kind == "snapshot":
+        from .sources import open_source
+
+        open_source(campaign).close()  # a malformed, tampered or unsigned snapshot: exit 2
 
     parent = Path(outputs or OUTPUTS).resolve() / campaign.campaign.name
     started = datetime.now(timezone.utc)
@@ -400,13 +404,14 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
                 for p in chosen]
         outcomes = execute(todo, jobs, progress=progress, prefetch=("mm2report.results",))
         ok = all(o.ok for o in outcomes)
-        decision = ""
+        decision = origin = ""
         if ok:
             # the results files must exist and combine; this also proves they read back
             read = [read_results(staging.path / j.name / RESULTS_FILE) for j in todo]
             analysis = combine_run(campaign, read)
             d = analysis.decision
             decision = ("GO" if d.go else "NO-GO") + f" ({d.reason})"
+            origin = analysis.origin  # for a snapshot, with its manifest's sha256
             if set(chosen) != set(defined):
                 decision += f"; phases not in this run: {', '.join(sorted(set(defined) - set(chosen)))}"
         # relative paths only: a run directory can be moved or archived as a whole
@@ -416,7 +421,7 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
             "params_sha256": params_digest(campaign), "language": lang or campaign.campaign.language,
             "started_at": started.isoformat(),
             "finished_at": datetime.now(timezone.utc).isoformat(),
-            "status": "complete" if ok else "failed", "decision": decision,
+            "status": "complete" if ok else "failed", "decision": decision, "origin": origin,
             "phases": [{"phase": p, **asdict(o)} for p, o in zip(chosen, outcomes)]})
         path = staging.commit(failed=not ok)
     except BaseException:
