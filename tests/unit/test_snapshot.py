@@ -632,6 +632,9 @@ def keys(tmp_path_factory):
     """Ed25519 key pairs made by the tools the docs name: openssl (PEM) and ssh-keygen."""
     import subprocess
 
+    from conftest import require_binaries
+
+    require_binaries("openssl", "ssh-keygen")
     d = tmp_path_factory.mktemp("keys")
     run = lambda *a: subprocess.run(a, check=True, capture_output=True, cwd=d)  # noqa: E731
     run("openssl", "genpkey", "-algorithm", "ed25519", "-out", "key.pem")
