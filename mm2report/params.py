@@ -301,7 +301,7 @@ class Source(_Strict):
     timeouts: Timeouts = Timeouts()
     retries: int = Field(3, ge=0, le=10)
     max_points: int = Field(11_000, ge=100, le=1_000_000)
-    max_response_mb: int = Field(256, ge=1, le=4096)  # bytes read per answer, at most
+    max_response_mb: int = Field(64, ge=1, le=4096)  # MiB read per answer, at most
     concurrency: int = Field(4, ge=1, le=16)
     auth: Auth | None = None
     tls: Tls | None = None

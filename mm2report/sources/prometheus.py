@@ -429,7 +429,7 @@ class PrometheusClient(Prometheus):
         read_timeout: float = 60.0,
         total_timeout: float = 180.0,
         fetch_timeout: float | None = 3600.0,
-        max_bytes: int = 256 * 2**20,
+        max_bytes: int = 64 * 2**20,
         retries: int = 3,
         backoff: float = 0.5,
         max_points: int = 11_000,

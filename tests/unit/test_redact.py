@@ -86,4 +86,4 @@ def test_source_limits_defaults():
     source = validate_campaign(datasets.campaign_dict(url="http://127.0.0.1:9")).source
     assert source.timeouts.total.total_seconds() == 180
     assert source.timeouts.fetch.total_seconds() == 3600
-    assert source.max_response_mb == 256
+    assert source.max_response_mb == 64
