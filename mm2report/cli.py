@@ -72,6 +72,19 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_sign_snapshot(args: argparse.Namespace) -> int:
+    from .signing import fingerprint, load_private_key, write_signature
+    from .sources.snapshot import MANIFEST, load_manifest
+
+    path = Path(args.snapshot)
+    manifest = load_manifest(path)  # only a consistent snapshot is signed
+    key = load_private_key(args.key, field="--key")
+    write_signature(path, (path / MANIFEST).read_bytes(), key)
+    print(f"{path}: manifest sha256 {manifest['sha256']} signed with key "
+          f"{fingerprint(key.public_key())}")
+    return EXIT_OK
+
+
 def _cmd_verify_snapshot(args: argparse.Namespace) -> int:
     from .signing import load_public_key, read_signature, verify
     from .sources.snapshot import MANIFEST, load_manifest
@@ -273,6 +286,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sign-key", default=None,
                    help="Ed25519 private key (PEM or OpenSSH) to sign the manifest with")
     p.set_defaults(func=_cmd_snapshot)
+
+    p = sub.add_parser("sign-snapshot",
+                       help="sign an existing snapshot's manifest (better: snapshot --sign-key)")
+    p.add_argument("snapshot", help="snapshot directory")
+    p.add_argument("--key", required=True, help="Ed25519 private key (PEM or OpenSSH)")
+    p.set_defaults(func=_cmd_sign_snapshot)
 
     p = sub.add_parser("verify-snapshot",
                        help="check a snapshot's structure and checksums, and its signature")

@@ -86,8 +86,17 @@ def sign(manifest: bytes, key: Ed25519PrivateKey) -> dict:
 
 
 def write_signature(directory: Path, manifest: bytes, key: Ed25519PrivateKey) -> Path:
+    """Write ``manifest.sig`` (a new file, complete or absent: written aside, then renamed)."""
     target = Path(directory) / SIGNATURE
-    target.write_text(json.dumps(sign(manifest, key), indent=1) + "\n", encoding="utf-8")
+    if target.exists():
+        raise ParameterError(str(directory), [("--key", f"already signed ({SIGNATURE} exists); a "
+                                                        "signature is never overwritten")])
+    tmp = target.with_name(f".{SIGNATURE}.partial-{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps(sign(manifest, key), indent=1) + "\n", encoding="utf-8")
+        os.rename(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
 
 

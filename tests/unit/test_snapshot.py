@@ -716,3 +716,15 @@ def test_verify_key_is_only_for_snapshots_and_must_exist(keys, tmp_path):
     with pytest.raises(ParameterError, match="no such file"):
         make(lambda d: d.update(source={"snapshot": str(tmp_path),
                                         "verify_key": str(tmp_path / "nope.pub")}))
+
+
+def test_cli_signs_an_existing_snapshot_once(recorded, keys, capsys):
+    digest = hashlib.sha256((recorded / "manifest.json").read_bytes()).hexdigest()
+    assert cli.main(["sign-snapshot", str(recorded), "--key", str(keys / "id_ed25519")]) == 0
+    assert f"manifest sha256 {digest} signed with key ed25519:" in capsys.readouterr().out
+    assert cli.main(["verify-snapshot", str(recorded), "--key", str(keys / "id_ed25519.pub")]) == 0
+    before = (recorded / "manifest.sig").read_bytes()
+    assert cli.main(["sign-snapshot", str(recorded), "--key", str(keys / "key.pem")]) == 2
+    assert "already signed (manifest.sig exists)" in capsys.readouterr().err
+    assert (recorded / "manifest.sig").read_bytes() == before
+    assert sorted(p.name for p in recorded.iterdir()) == ["manifest.json", "manifest.sig", "queries"]
