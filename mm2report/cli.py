@@ -41,6 +41,7 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 def _cmd_snapshot(args: argparse.Namespace) -> int:
     from .outputs import remove_stale_partials, writing
     from .params import load_campaign
+    from .signing import fingerprint
     from .sources import open_source
     from .sources.snapshot import record_snapshot
 
@@ -50,6 +51,11 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists():
         raise ParameterError(str(out), [("--out", "already exists; a snapshot is never overwritten")])
+    key = None
+    if args.sign_key:
+        from .signing import load_private_key
+
+        key = load_private_key(args.sign_key)  # before recording: a bad key is bad input
 
     def progress(done: int, total: int, req) -> None:
         if sys.stderr.isatty() or done == total or done % 25 == 0:
@@ -58,10 +64,49 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     remove_stale_partials(out.parent, f".{out.name}.partial-*")  # of a killed recording
     try:
         with open_source(campaign) as source, writing("the snapshot", out):
-            path = record_snapshot(campaign, source, out, progress=progress)
+            path = record_snapshot(campaign, source, out, progress=progress, sign_key=key)
     finally:
         print(file=sys.stderr)  # ends the progress line, before any error
+    from .sources.snapshot import load_manifest
+
+    manifest = load_manifest(path)
     print(f"snapshot written to {path}")
+    print(f"manifest sha256 {manifest['sha256']}"
+          + (f", signed with key {fingerprint(key.public_key())}" if key else ", not signed"))
+    return EXIT_OK
+
+
+def _cmd_sign_snapshot(args: argparse.Namespace) -> int:
+    from .signing import fingerprint, load_private_key, write_signature
+    from .sources.snapshot import MANIFEST, load_manifest
+
+    path = Path(args.snapshot)
+    manifest = load_manifest(path)  # only a consistent snapshot is signed
+    key = load_private_key(args.key, field="--key")
+    write_signature(path, (path / MANIFEST).read_bytes(), key)
+    print(f"{path}: manifest sha256 {manifest['sha256']} signed with key "
+          f"{fingerprint(key.public_key())}")
+    return EXIT_OK
+
+
+def _cmd_verify_snapshot(args: argparse.Namespace) -> int:
+    from .signing import load_public_key, read_signature, verify
+    from .sources.snapshot import MANIFEST, load_manifest
+
+    path = Path(args.snapshot)
+    manifest = load_manifest(path)  # structure, checksums, query files: SnapshotError, exit 2
+    print(f"{path}: {len(manifest['requests'])} requests, {len(manifest['files'])} files, "
+          f"recorded {manifest.get('created')} from {manifest['source']}; alert rules "
+          f"{'recorded' if manifest['rules']['recorded'] else 'not served by the server'}")
+    print(f"manifest sha256 {manifest['sha256']}")
+    if args.key:
+        signer = verify(path, (path / MANIFEST).read_bytes(),
+                        load_public_key(args.key, field="--key"))
+        print(f"signature verified with key {signer}")
+    else:
+        signed = read_signature(path)
+        print("checksums verified; " + (f"signed by key {signed['key']}, not verified (give --key)"
+                                        if signed else "not signed"))
     return EXIT_OK
 
 
@@ -82,6 +127,7 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     from .evaluate import evaluate
     from .outputs import check_directory, write_new_file
     from .params import load_campaign
+    from .redact import redact_file_text
     from .sources import open_source
     from .summary import analysis_summary
 
@@ -101,8 +147,9 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     print(analysis_summary(analysis, campaign))
     if out is not None:
         try:  # no partial file is left, whatever fails
-            write_new_file(out, json.dumps(analysis.to_dict(), indent=1, ensure_ascii=False)
-                           + "\n", what="the analysis")
+            write_new_file(out, redact_file_text(
+                json.dumps(analysis.to_dict(), indent=1, ensure_ascii=False) + "\n"),
+                what="the analysis")
         except FileExistsError:
             raise ParameterError(str(out), [("--json", "already exists; nothing is overwritten")])
         print(f"analysis written to {out}")
@@ -244,7 +291,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("snapshot", help="record every query of a campaign into a snapshot")
     p.add_argument("params")
     p.add_argument("--out", required=True, help="new directory for the snapshot")
+    p.add_argument("--sign-key", default=None,
+                   help="Ed25519 private key (PEM or OpenSSH) to sign the manifest with")
     p.set_defaults(func=_cmd_snapshot)
+
+    p = sub.add_parser("sign-snapshot",
+                       help="sign an existing snapshot's manifest (better: snapshot --sign-key)")
+    p.add_argument("snapshot", help="snapshot directory")
+    p.add_argument("--key", required=True, help="Ed25519 private key (PEM or OpenSSH)")
+    p.set_defaults(func=_cmd_sign_snapshot)
+
+    p = sub.add_parser("verify-snapshot",
+                       help="check a snapshot's structure and checksums, and its signature")
+    p.add_argument("snapshot", help="snapshot directory")
+    p.add_argument("--key", default=None,
+                   help="Ed25519 public key (PEM or OpenSSH .pub) the manifest must be signed by")
+    p.set_defaults(func=_cmd_verify_snapshot)
 
     p = sub.add_parser("analyse", help="analyse a campaign: KPIs, GO/NOGO criteria, SLA verdicts")
     p.add_argument("params")
@@ -314,6 +376,18 @@ def _terminate(signum, frame):  # SIGTERM unwinds like Ctrl-C: partial outputs a
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import redact
+
+    # every credential the command reads is redacted from what it prints (mm2report.redact);
+    # an exception that escapes leaves the wrappers in place, so its traceback is redacted too
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = redact.Stream(streams[0]), redact.Stream(streams[1])
+    code = _main(argv)
+    sys.stdout, sys.stderr = streams
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     import signal
 
     parser = build_parser()

@@ -180,7 +180,16 @@ def sheet_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis")
     table = Table.of([t("l.metric"), t("l.measured"), t("l.ci95"), t("l.evidence")], rows,
                      widths=(24, 16, 16, 44))
     return Document("fiche-technique", t("doc.sheet"), (
-        Section("", (t("d.sheet_intro", campaign=campaign.campaign.name),), (table,), level=1),))
+        Section("", (t("d.sheet_intro", campaign=campaign.campaign.name),), (table,), level=1),
+        provenance_section(t, analysis)))
+
+
+def provenance_section(t: Texts, analysis: "CampaignAnalysis") -> Section:
+    """The audit trail: the source of every figure (for a snapshot, its manifest's sha256)."""
+    lines = [t("d.provenance_text", origin=analysis.origin)]
+    if "manifest sha256" in analysis.origin:
+        lines.append(t("d.provenance_snapshot"))
+    return Section(t("d.provenance"), tuple(lines), (), level=3)
 
 
 def objective(t: Texts, v: Verdict, campaign: "Campaign") -> str:
@@ -276,7 +285,7 @@ def sla_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis", t
     blocks = [Section("", (t("d.sla_intro"),), (table,), level=1)]
     if timeline is not None:
         blocks.append(timeline)
-    blocks += [Section(t("d.budget"), (), (budget,)), cannot]
+    blocks += [Section(t("d.budget"), (), (budget,)), cannot, provenance_section(t, analysis)]
     return Document("conformite-sla", t("doc.sla"), tuple(blocks))
 
 
@@ -338,6 +347,7 @@ def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysi
     sign = Table.of([t("d.role"), t("d.name"), t("d.date"), t("d.signature")],
                     [(t(f"d.role.{r}"), "", "", "") for r in ("sre", "product", "client")])
     blocks.append(Section(t("d.signatures"), (), (sign,)))
+    blocks.append(provenance_section(t, analysis))
     return Document("decision-go-nogo", t("doc.decision"), tuple(blocks))
 
 
@@ -366,7 +376,8 @@ def summary_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis
     return Document("synthese", t("doc.summary"), (
         Section("", (headline,), (scores,), level=1),
         Section(t("d.sla_table"), (), (sla,)),
-        Section(t("d.priorities"), () if top else (t("l.none"),), (prio,) if top else ())))
+        Section(t("d.priorities"), () if top else (t("l.none"),), (prio,) if top else ()),
+        provenance_section(t, analysis)))
 
 
 def plan_document(t: Texts, plan: "ActionPlan | None", decision: "ProductionDecision",

@@ -2,14 +2,21 @@
 
 Every error a user can cause or meet carries a message meant to be read by a person: it names
 what was being done (the field, the URL, the query, the time range) and why it failed. No message
-ever contains a credential: secrets live only in request headers, which no message quotes.
+ever contains a credential: secrets live only in request headers, which no message quotes, and
+a message that quotes a server which quoted them is redacted when it is made
+(:mod:`mm2report.redact`).
 """
 
 from __future__ import annotations
 
+from .redact import redact
+
 
 class Mm2ReportError(Exception):
     """Base class of every error raised on purpose by mm2report."""
+
+    def __init__(self, *args):
+        super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
 
 
 class ParameterError(Mm2ReportError):

@@ -279,6 +279,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "d.name": ("Nom", "Name"),
     "d.signature": ("Signature", "Signature"),
     "d.signatures": ("Signatures", "Signatures"),
+    "d.provenance": ("Provenance des mesures", "Where the measurements come from"),
+    "d.provenance_text": ("Source : {origin}.", "Source: {origin}."),
+    "d.provenance_snapshot": (
+        "L'empreinte sha256 du manifeste identifie l'enregistrement exact dont proviennent "
+        "ces chiffres ; « mm2report verify-snapshot » la recalcule et vérifie la signature.",
+        "The manifest's sha256 identifies the exact recording these figures come from; "
+        "'mm2report verify-snapshot' recomputes it and checks the signature."),
     "d.role.sre": ("Responsable SRE", "SRE lead"),
     "d.role.product": ("Product owner", "Product owner"),
     "d.role.client": ("Client", "Client"),

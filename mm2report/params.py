@@ -261,6 +261,18 @@ class SecretRef(_Strict):
                 [("source.auth", f"cannot read secret file {self.file}: {exc.problems[0][1]}")],
             ) from None
 
+    def read_secret(self) -> str:
+        """:meth:`read`, refusing a value too short to be redacted from the outputs."""
+        from .redact import MIN_LENGTH
+
+        value = self.read()
+        if len(value) < MIN_LENGTH:
+            raise ParameterError("credentials", [(
+                "source.auth", f"the secret in {self.describe()} is shorter than {MIN_LENGTH} "
+                "characters: mm2report redacts credentials from every output and cannot tell "
+                "one that short from ordinary text")])
+        return value
+
 
 class BearerAuth(_Strict):
     type: Literal["bearer"]
@@ -301,8 +313,25 @@ class Tls(_Strict):
 
 
 class Timeouts(_Strict):
+    """How long the HTTP source waits.
+
+    ``connect`` and ``read`` bound each network wait; ``total`` bounds one HTTP request from
+    connecting to the last byte of its answer (a server dripping bytes cannot hold it longer);
+    ``fetch`` bounds everything one source does (all the requests of a campaign analysis, a
+    phase notebook or a snapshot recording, retries included)."""
+
     connect: Duration = timedelta(seconds=5)
     read: Duration = timedelta(seconds=60)
+    total: Duration = timedelta(minutes=3)
+    fetch: Duration = timedelta(hours=1)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.total < self.read:
+            raise ValueError("total must be at least read (it bounds the whole request)")
+        if self.fetch < self.total:
+            raise ValueError("fetch must be at least total (it bounds every request together)")
+        return self
 
 
 class Source(_Strict):
@@ -315,11 +344,14 @@ class Source(_Strict):
     timeouts: Timeouts = Timeouts()
     retries: WholeNumber = Field(3, ge=0, le=10)
     max_points: WholeNumber = Field(11_000, ge=100, le=1_000_000)
+    max_response_mb: WholeNumber = Field(64, ge=1, le=4096)  # MiB read per answer, at most
     concurrency: WholeNumber = Field(4, ge=1, le=16)
     auth: Auth | None = None
     tls: Tls | None = None
+    # Ed25519 public key (PEM or OpenSSH): the snapshot's manifest must carry its signature
+    verify_key: Path | None = None
 
-    _resolve = field_validator("snapshot", mode="before")(_resolve_path)
+    _resolve = field_validator("snapshot", "verify_key", mode="before")(_resolve_path)
 
     @field_validator("url")
     @classmethod
@@ -346,6 +378,13 @@ class Source(_Strict):
             raise ValueError(f"no such snapshot directory: {value}")
         return value
 
+    @field_validator("verify_key")
+    @classmethod
+    def _verify_key(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
     @field_validator("step")
     @classmethod
     def _step(cls, value: timedelta) -> timedelta:
@@ -359,6 +398,8 @@ class Source(_Strict):
             raise ValueError("give exactly one of 'url' (Prometheus-compatible API) or 'snapshot'")
         if self.snapshot is not None and (self.auth is not None or self.tls is not None):
             raise ValueError("'auth' and 'tls' apply only to a 'url' source")
+        if self.url is not None and self.verify_key is not None:
+            raise ValueError("'verify_key' applies only to a 'snapshot' source")
         return self
 
     @property

@@ -25,6 +25,7 @@ from .errors import Mm2ReportError, OutputError, ParameterError
 from .outputs import (describe, new_partial_dir, numbered, publish_dir, remove_stale_partials,
                       writing)
 from .paths import NOTEBOOKS, OUTPUTS
+from .redact import redact_file_text, register_campaign, scrub_tree
 
 CSS = """
 @page { size: A4; margin: 20mm 14mm 18mm;
@@ -241,6 +242,7 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
     from .params import load_campaign
 
     campaign = load_campaign(params)
+    register_campaign(campaign)
     browser = chromium() if pdf else None
     if pdf and (browser is None or not pdf_tools()):
         raise Mm2ReportError("PDF needs the Debian chromium and poppler-utils packages (apt-get "
@@ -272,8 +274,9 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
                      f"run {html.escape(run_dir.name)}</div></header>")
             body = cover + "".join(b._repr_html_() for b in doc.blocks)
             target = staging / f"{doc.key}.html"
-            target.write_text(page(doc.title, body, lang=language, running=running,
-                                   page_label=page_label), encoding="utf-8")
+            target.write_text(redact_file_text(page(doc.title, body, lang=language,
+                                                    running=running, page_label=page_label)),
+                              encoding="utf-8")
             files.append(target)
         if browser:
             with ThreadPoolExecutor(max_workers=3) as pool:
@@ -298,6 +301,7 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
         (staging / "index.html").write_text(page(t("d.index"), index, lang=language,
                                                  running=running, page_label=page_label),
                                             encoding="utf-8")
+        scrub_tree(staging)
         # the first free name when renamed: two reports of one run at once both succeed
         final = publish_dir(staging, numbered(base))
     except OSError as exc:

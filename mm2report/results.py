@@ -30,6 +30,7 @@ from . import verdicts as V
 from .analyses.core import to_jsonable
 from .errors import ParameterError
 from .evaluate import SCHEMA_VERSION, CampaignAnalysis, PhaseAnalysis, combine_phases
+from .redact import redact_file_text
 
 if TYPE_CHECKING:
     from .params import Campaign
@@ -164,8 +165,8 @@ def write_json(directory: str | os.PathLike, name: str, data: dict) -> Path:
     target = directory / name
     tmp = directory / f".{name}.partial-{os.getpid()}"
     try:
-        tmp.write_text(json.dumps(data, ensure_ascii=False, allow_nan=False) + "\n",
-                       encoding="utf-8")
+        tmp.write_text(redact_file_text(json.dumps(data, ensure_ascii=False, allow_nan=False))
+                       + "\n", encoding="utf-8")
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

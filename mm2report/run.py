@@ -35,6 +35,7 @@ from typing import Callable, Sequence
 from . import __version__
 from .errors import OutputError, ParameterError
 from .outputs import describe, new_partial_dir, publish_dir, remove_stale_partials, writing
+from .redact import redact, register_campaign, scrub_tree
 from .paths import NOTEBOOK_DIR, NOTEBOOKS, OUTPUTS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -202,14 +203,14 @@ def _execute(job: Job, kernel: _Kernel) -> Outcome:
     except PapermillExecutionError as exc:
         source = exc.source.strip().splitlines()[-1] if exc.source.strip() else ""
         return Outcome(job.name, False, time.monotonic() - started,
-                       f"cell {exc.exec_count} ({source}): {exc.ename}: {exc.evalue}",
+                       redact(f"cell {exc.exec_count} ({source}): {exc.ename}: {exc.evalue}"),
                        [out_nb.name] if out_nb.exists() else [],
                        unwritable=exc.evalue if _WRITE_ERRNO.search(exc.evalue or "") else "")
     except Exception as exc:  # kernel death, unreadable notebook, export…: a notebook failure
         written = isinstance(exc, OSError) and exc.errno is not None  # full disk, read-only…
         return Outcome(job.name, False, time.monotonic() - started,
-                       describe("the notebook's outputs", out_dir, exc) if written
-                       else f"{type(exc).__name__}: {exc}",
+                       redact(describe("the notebook's outputs", out_dir, exc) if written
+                              else f"{type(exc).__name__}: {exc}"),
                        [out_nb.name] if out_nb.exists() else [],
                        unwritable=(exc.strerror or str(exc)) if written else "")
     return Outcome(job.name, True, time.monotonic() - started,
@@ -345,6 +346,8 @@ class Staging:
             self.run_id = run_id
             if before is not None:
                 before(run_id)
+            # whatever quoted a credential (a server's error in a failed notebook's traceback…)
+            scrub_tree(self.path)
 
         names = (f"{i}-failed" if failed else i for i in ids()
                  if not (self.parent / i).exists() and not (self.parent / f"{i}-failed").exists())
@@ -395,6 +398,7 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
 
     params = Path(params).resolve()
     campaign = load_campaign(params)
+    register_campaign(campaign)  # the notebooks' credentials, redacted from the run's files
     defined = [n for n, _ in campaign.phases.items()]
     chosen = list(dict.fromkeys(phases)) if phases else defined
     unknown = [p for p in chosen if p not in defined]
@@ -408,6 +412,10 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
     missing = [NOTEBOOKS[p] for p in chosen if not (NOTEBOOK_DIR / f"{NOTEBOOKS[p]}.ipynb").exists()]
     if missing:
         raise ParameterError(str(NOTEBOOK_DIR), [("notebooks", f"missing: {', '.join(missing)}")])
+    if campaign.source.kind == "snapshot":
+        from .sources import open_source
+
+        open_source(campaign).close()  # a malformed, tampered or unsigned snapshot: exit 2
 
     parent = Path(outputs or OUTPUTS).resolve() / campaign.campaign.name
     started = datetime.now(timezone.utc)
@@ -424,13 +432,14 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
         outcomes = execute(todo, jobs, progress=progress, prefetch=("mm2report.results",))
         _raise_unwritable("the run", parent, outcomes)
         ok = all(o.ok for o in outcomes)
-        decision = ""
+        decision = origin = ""
         if ok:
             # the results files must exist and combine; this also proves they read back
             read = [read_results(staging.path / j.name / RESULTS_FILE) for j in todo]
             analysis = combine_run(campaign, read)
             d = analysis.decision
             decision = ("GO" if d.go else "NO-GO") + f" ({d.reason})"
+            origin = analysis.origin  # for a snapshot, with its manifest's sha256
             if set(chosen) != set(defined):
                 decision += f"; phases not in this run: {', '.join(sorted(set(defined) - set(chosen)))}"
         # relative paths only: a run directory can be moved or archived as a whole
@@ -440,7 +449,7 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
             "params_sha256": params_digest(campaign), "language": lang or campaign.campaign.language,
             "started_at": started.isoformat(),
             "finished_at": datetime.now(timezone.utc).isoformat(),
-            "status": "complete" if ok else "failed", "decision": decision,
+            "status": "complete" if ok else "failed", "decision": decision, "origin": origin,
             "phases": [{"phase": p, **_recorded(o)} for p, o in zip(chosen, outcomes)]}
         path = staging.commit(failed=not ok, before=lambda rid: _write_json(
             staging.path / "run.json", {**record, "run_id": rid}))
@@ -471,6 +480,7 @@ def run_change(params: str | os.PathLike, at: str, window: str = "15m", *,
 
     params = Path(params).resolve()
     campaign = load_campaign(params)
+    register_campaign(campaign)
     problems = []
     try:
         parse_utc(at)

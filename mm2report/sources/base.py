@@ -16,6 +16,7 @@ the live ones.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -85,7 +86,11 @@ def build_frame(series: Sequence[Series], start: int, end: int, step: int) -> pd
             ok = (offsets % step == 0) & (pos >= 0) & (pos < len(index))
             data[pos[ok], j] = s.values[ok]
     if len(set(rows)) != len(rows):
-        raise SourceError("the query returned several series with the same labels")
+        twice = next(r for r in rows if rows.count(r) > 1)
+        shown = ", ".join(f"{k}={json.dumps(v)}" for k, v in zip(keys, twice)) or "no label"
+        raise SourceError(f"the query returned several series with the same labels "
+                          f"({{{shown}}}); series that differ only by metric name cannot be "
+                          "told apart — aggregate or select one metric")
     if not series:
         columns: pd.Index = pd.Index([], dtype="object")
     elif not keys:
@@ -141,6 +146,10 @@ def _utc(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, tz=timezone.utc)
 
 
+def _iso(seconds: int) -> str:
+    return _utc(seconds).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class MetricSource(ABC):
     """One interface, two implementations: a Prometheus-compatible API and a snapshot."""
 
@@ -172,7 +181,7 @@ class MetricSource(ABC):
         promql = catalog.render(name, self.campaign, range_=range_)
         series = self._fetch(promql, s, e, step_s, instant=False)
         return QueryResult(name, promql, _utc(s), _utc(e), step_s, self.origin,
-                           build_frame(series, s, e, step_s))
+                           self._frame(series, promql, s, e, step_s, instant=False))
 
     def instant(self, name: str, at: datetime, *, range_: str | None = None) -> QueryResult:
         """Evaluate catalog query ``name`` at one instant (aligned down to the step)."""
@@ -180,7 +189,19 @@ class MetricSource(ABC):
         promql = catalog.render(name, self.campaign, range_=range_)
         series = self._fetch(promql, s, s, self.step, instant=True)
         return QueryResult(name, promql, _utc(s), _utc(s), self.step, self.origin,
-                           build_frame(series, s, s, self.step))
+                           self._frame(series, promql, s, s, self.step, instant=True))
+
+    def _frame(self, series: Sequence[Series], promql: str, start: int, end: int, step: int,
+               instant: bool) -> pd.DataFrame:
+        """:func:`build_frame`, its errors naming the source, the PromQL and the range as
+        every other query error does."""
+        try:
+            return build_frame(series, start, end, step)
+        except SourceError as exc:
+            where = (f"at: {_iso(start)}" if instant
+                     else f"range: {_iso(start)} .. {_iso(end)}, step {step}s")
+            raise SourceError(f"query to {self.origin} failed: {exc}; PromQL: {promql}; "
+                              f"{where}") from None
 
     def _step(self, step: int | timedelta | None) -> int:
         if step is None:

@@ -3,7 +3,11 @@
 :class:`PrometheusClient` is the HTTP layer. It subclasses prometheus-pandas' ``Prometheus`` (the
 user's pick) and adds what that 122-line wrapper lacks (feasibility §2.6):
 
-* an explicit ``(connect, read)`` timeout on every request;
+* an explicit ``(connect, read)`` timeout on every request, a total deadline per request (a
+  watchdog shuts the socket of a request still running at its deadline, so a server dripping
+  one byte at a time cannot hold it), and a bound on everything the client does;
+* a cap on the bytes read per answer (``Content-Length`` checked first, then the body counted
+  as it arrives);
 * ``trust_env = False`` with per-request ``verify``/``cert``: this machine exports
   ``REQUESTS_CA_BUNDLE``, which would otherwise override the TLS settings of the campaign;
 * retries with capped exponential backoff, only where a retry can help (connection errors,
@@ -25,6 +29,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -37,8 +42,10 @@ import numpy as np
 import requests
 from prometheus_pandas.query import Prometheus
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from .. import __version__
+from .. import __version__, redact
 from ..errors import SourceError
 from .base import MetricSource, QueryResult, Series, align, build_frame, to_epoch
 
@@ -51,6 +58,8 @@ logger = logging.getLogger("mm2report.sources")
 MAX_DELAY = 30.0
 #: Characters of an unexpected (non-JSON) body quoted in an error message.
 _SNIPPET = 120
+#: Bytes read from the socket at a time.
+_CHUNK = 1 << 16
 
 
 # --------------------------------------------------------------------------------------------
@@ -269,6 +278,115 @@ def _success_data(resp: requests.Response) -> tuple[dict | None, _Failure | None
 
 
 # --------------------------------------------------------------------------------------------
+# Total deadline per request
+# --------------------------------------------------------------------------------------------
+
+_current = threading.local()
+
+
+class _Deadline:
+    """The deadline of one HTTP request, as a context manager around it.
+
+    The ``(connect, read)`` timeouts bound each wait for the server, not the request: a server
+    sending one byte every few seconds never trips them. At the deadline a timer shuts down the
+    sockets the request used, which wakes the thread blocked reading them; the request then
+    fails, and :attr:`expired` tells why (a shut socket can look like a normal end of an answer
+    without ``Content-Length``, so the caller checks it even after a success)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._expire)
+        self._timer.daemon = True
+
+    def attach(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def __enter__(self) -> "_Deadline":
+        _current.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        _current.deadline = None
+
+
+def _shut(sock: socket.socket) -> None:
+    try:  # the plain socket's shutdown, also for TLS: the reader gets EOF at once
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _watch(sock: socket.socket | None) -> None:
+    deadline = getattr(_current, "deadline", None)
+    if deadline is not None:
+        deadline.attach(sock)
+
+
+class _Watched:
+    """Hands the socket of every request to the running request's deadline: a new connection's
+    when it connects, a reused one's when the request is sent (the response may keep the
+    socket after the connection lets go of it)."""
+
+    def connect(self):
+        super().connect()
+        _watch(self.sock)
+
+    def request(self, *args, **kwargs):
+        _watch(self.sock)
+        return super().request(*args, **kwargs)
+
+
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+def _read_body(resp: requests.Response, limit: int) -> _Failure | None:
+    """Read the answer into ``resp`` (so ``resp.json()`` works), at most ``limit`` bytes."""
+    mb = f"{limit / 2**20:g} MB (source.max_response_mb)"
+    declared = resp.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return _Failure(f"the answer is {int(declared) / 2**20:.1f} MB, more than the limit of {mb}"
+                        " — narrow the query (selectors, shorter range) or raise the limit",
+                        retry=False)
+    body = bytearray()
+    for chunk in resp.iter_content(_CHUNK):
+        body += chunk
+        if len(body) > limit:
+            return _Failure(f"the answer exceeds the limit of {mb}; reading stopped — narrow the "
+                            "query (selectors, shorter range) or raise the limit", retry=False)
+    resp._content = bytes(body)  # what requests itself caches for .content, .text and .json()
+    return None
+
+
+# --------------------------------------------------------------------------------------------
 # HTTP client
 # --------------------------------------------------------------------------------------------
 
@@ -282,7 +400,14 @@ class PrometheusClient(Prometheus):
         API root: ``http://host:9090``, or a prefix such as
         ``http://vmselect:8481/select/0/prometheus``.
     connect_timeout, read_timeout
-        Seconds; every request carries both.
+        Seconds; every request carries both (each bounds one wait for the server).
+    total_timeout
+        Seconds one HTTP request may take, from connecting to the last byte of its answer.
+    fetch_timeout
+        Seconds everything this client does may take, from its creation (retries and backoff
+        included); ``None``: no bound.
+    max_bytes
+        Bytes read per answer, at most.
     retries, backoff
         Extra attempts after a retryable failure; the n-th waits ``backoff * 2**(n-1)`` s
         (plus up to 10 % jitter, at most :data:`MAX_DELAY`).
@@ -302,6 +427,9 @@ class PrometheusClient(Prometheus):
         *,
         connect_timeout: float = 5.0,
         read_timeout: float = 60.0,
+        total_timeout: float = 180.0,
+        fetch_timeout: float | None = 3600.0,
+        max_bytes: int = 64 * 2**20,
         retries: int = 3,
         backoff: float = 0.5,
         max_points: int = 11_000,
@@ -320,6 +448,11 @@ class PrometheusClient(Prometheus):
         super().__init__(url, http=self._session(concurrency, bearer_token, basic_auth))
         self.url = safe_url(url).rstrip("/")
         self.timeout = (float(connect_timeout), float(read_timeout))
+        self.total_timeout = float(total_timeout)
+        self.fetch_timeout = None if fetch_timeout is None else float(fetch_timeout)
+        self._fetch_deadline = (None if fetch_timeout is None
+                                else time.monotonic() + float(fetch_timeout))
+        self.max_bytes = int(max_bytes)
         self.retries = int(retries)
         self.backoff = float(backoff)
         self.max_points = int(max_points)
@@ -337,11 +470,17 @@ class PrometheusClient(Prometheus):
         session.trust_env = False
         session.headers["Accept-Encoding"] = "identity"
         session.headers["User-Agent"] = f"mm2report/{__version__}"
+        # from now on, nothing this process prints, logs or writes shows them (mm2report.redact)
         if token:
+            redact.register(token)
             session.headers["Authorization"] = f"Bearer {token}"
         elif basic:
+            redact.register(basic[1], user=basic[0])
             session.auth = tuple(basic)
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool, 1), max_retries=0)
+        # connections that a request's deadline can shut (see _Deadline)
+        adapter.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPConnectionPool,
+                                                      "https": _WatchedHTTPSConnectionPool}
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
@@ -388,28 +527,61 @@ class PrometheusClient(Prometheus):
         attempt = 0
         while True:
             attempt += 1
-            data, failure = self._attempt(url, params)
+            left = self._fetch_left()
+            if left <= 0:
+                raise self._error(path, params, self._spent(), attempt - 1, note)
+            data, failure = self._attempt(url, params, min(self.total_timeout, left))
             if failure is None:
                 return data
             if not failure.retry or attempt > self.retries:
                 raise self._error(path, params, failure.reason, attempt, note)
             delay = self._delay(attempt, failure.wait)
+            if delay >= self._fetch_left():
+                raise self._error(path, params, failure.reason + "; " + self._spent(), attempt,
+                                  note)
             logger.info("%s: %s; attempt %d of %d in %.2f s", urlsplit(url).path,
                         failure.reason, attempt + 1, self.retries + 1, delay)
             time.sleep(delay)
 
-    def _attempt(self, url: str, params: dict) -> tuple[dict | None, _Failure | None]:
-        try:
-            resp = self.http.get(url, params=params, timeout=self.timeout, verify=self.verify,
-                                 cert=self.cert)
-        except requests.RequestException as exc:
-            return None, _exception_failure(exc, self.timeout)
-        try:
-            if 200 <= resp.status_code < 300:
-                return _success_data(resp)
-            return None, _response_failure(resp)
-        finally:
-            resp.close()
+    def _fetch_left(self) -> float:
+        if self._fetch_deadline is None:
+            return float("inf")
+        return self._fetch_deadline - time.monotonic()
+
+    def _spent(self) -> str:
+        return (f"the source's time bound of {self.fetch_timeout:g} s (source.timeouts.fetch) "
+                "is spent")
+
+    def _attempt(self, url: str, params: dict,
+                 seconds: float) -> tuple[dict | None, _Failure | None]:
+        with _Deadline(seconds) as deadline:
+            try:
+                resp = self.http.get(url, params=params, timeout=self.timeout,
+                                     verify=self.verify, cert=self.cert, stream=True)
+            except requests.RequestException as exc:
+                return None, self._late(deadline) or _exception_failure(exc, self.timeout)
+            try:
+                try:
+                    too_large = _read_body(resp, self.max_bytes)
+                except (requests.RequestException, OSError) as exc:
+                    return None, self._late(deadline) or _exception_failure(exc, self.timeout)
+                late = self._late(deadline)  # a shut socket may end an answer "normally"
+                if late or too_large:
+                    return None, late or too_large
+                if 200 <= resp.status_code < 300:
+                    return _success_data(resp)
+                return None, _response_failure(resp)
+            finally:
+                resp.close()
+
+    def _late(self, deadline: _Deadline) -> _Failure | None:
+        if not deadline.expired:
+            return None
+        if deadline.seconds < self.total_timeout:
+            return _Failure(f"timed out: no complete answer before {self._spent()}", retry=False)
+        return _Failure(f"timed out: no complete answer within the total deadline of "
+                        f"{self.total_timeout:g} s per request (source.timeouts.total)",
+                        retry=True)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         delay = self.backoff * 2 ** (attempt - 1)
@@ -457,9 +629,9 @@ def client_for(source: "Source") -> PrometheusClient:
         raise SourceError("the campaign's source has no url (it is a snapshot)")
     token = basic = None
     if isinstance(source.auth, BearerAuth):
-        token = source.auth.token.read()
+        token = source.auth.token.read_secret()
     elif isinstance(source.auth, BasicAuth):
-        basic = (source.auth.username.read(), source.auth.password.read())
+        basic = (source.auth.username.read(), source.auth.password.read_secret())
     tls = source.tls
     cert = None
     if tls is not None and tls.cert_file is not None:
@@ -468,6 +640,9 @@ def client_for(source: "Source") -> PrometheusClient:
         source.url,
         connect_timeout=source.timeouts.connect.total_seconds(),
         read_timeout=source.timeouts.read.total_seconds(),
+        total_timeout=source.timeouts.total.total_seconds(),
+        fetch_timeout=source.timeouts.fetch.total_seconds(),
+        max_bytes=source.max_response_mb * 2**20,
         retries=source.retries,
         max_points=source.max_points,
         concurrency=source.concurrency,
@@ -507,7 +682,7 @@ class PrometheusSource(MetricSource):
         s, e = align(to_epoch(start), to_epoch(end), step_s)
         series = self._fetch(promql, s, e, step_s, instant=False)
         return QueryResult("", promql, _utc(s), _utc(e), step_s, self.origin,
-                           build_frame(series, s, e, step_s))
+                           self._frame(series, promql, s, e, step_s, instant=False))
 
     def rules(self) -> list[dict]:
         """Rule groups loaded by the server (for the alerts criterion)."""

@@ -6,9 +6,12 @@ Nothing here imitates Prometheus' query behaviour.
 
 from __future__ import annotations
 
+import base64
+import json
 import socket
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,18 +27,63 @@ BASIC_HASH = "$2b$04$Ub4zngof1ASQ5vt2cNBGL.NJQxGDXOvXkqb/UuBrZZ1d7zMiBz0oG"
 
 @dataclass(frozen=True)
 class Fault:
-    """One scripted answer."""
+    """One scripted answer.
+
+    ``{authorization}`` in the body is replaced by the request's ``Authorization`` header, as
+    a careless server or proxy quoting the request in its error would; ``{secret}`` and
+    ``{secret_b64}`` by the credential it carries (the token, or the basic-auth password the
+    header encodes) and its base64. ``drip`` sends the body
+    one byte every ``drip`` seconds (from the status line on when ``drip_all``); ``length``
+    False sends no ``Content-Length`` (the answer ends when the connection closes)."""
 
     status: int
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
+    drip: float = 0.0
+    drip_all: bool = False
+    length: bool = True
+
+
+def credential_of(authorization: str) -> str:
+    """The secret an ``Authorization`` header carries: the token, or the basic-auth password."""
+    kind, _, value = authorization.partition(" ")
+    if kind == "Basic":
+        return base64.b64decode(value).decode().partition(":")[2]
+    return value
+
+
+def fill_credentials(body: bytes, authorization: str) -> bytes:
+    secret = credential_of(authorization)
+    return (body.replace(b"{authorization}", authorization.encode())
+            .replace(b"{secret_b64}", base64.b64encode(secret.encode()))
+            .replace(b"{secret}", secret.encode()))
+
+
+_ECHO = "upstream saw Authorization: {authorization} (credential {secret}, {secret_b64})"
+
+
+def _echo_into(body: bytes) -> bytes:
+    """A forwarded JSON answer quoting the request's credentials (placeholders, filled later)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(data, dict) or data.get("status") != "success":
+        return body
+    data["warnings"] = [*data.get("warnings", []), _ECHO]
+    for group in (data.get("data") or {}).get("groups", []) if isinstance(data.get("data"), dict) else []:
+        for rule in group.get("rules", []):
+            rule["lastError"] = _ECHO
+    return json.dumps(data).encode()
 
 
 class FaultProxy:
     """HTTP proxy on 127.0.0.1: serves queued faults (or a permanent one), else forwards.
 
     ``seen`` holds the headers of every request received, ``require_authorization`` makes it
-    answer 401 unless the ``Authorization`` header matches.
+    answer 401 unless the ``Authorization`` header matches. ``echo`` makes it quote the request's
+    credentials in the answers it forwards, as a server could: in a ``warnings`` entry of every
+    JSON answer and in the ``lastError`` of every alert rule.
     """
 
     def __init__(self, upstream: str):
@@ -43,6 +91,7 @@ class FaultProxy:
         self.queue: list[Fault] = []
         self.always: Fault | None = None
         self.require_authorization: str | None = None
+        self.echo = False
         self.seen: list[dict[str, str]] = []
         self._lock = threading.Lock()
         self._forward = requests.Session()
@@ -59,6 +108,7 @@ class FaultProxy:
     def reset(self) -> None:
         with self._lock:
             self.queue, self.always, self.require_authorization = [], None, None
+            self.echo = False
             self.seen = []
 
     def _next(self, headers: dict[str, str]) -> Fault | None:
@@ -82,12 +132,35 @@ class FaultProxy:
                                               headers={"Accept-Encoding": "identity"})
                     fault = Fault(resp.status_code, resp.content,
                                   (("Content-Type", resp.headers.get("Content-Type", "")),))
-                self.send_response(fault.status)
-                for name, value in fault.headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(fault.body)))
-                self.end_headers()
-                self.wfile.write(fault.body)
+                    if proxy.echo:
+                        fault = Fault(fault.status, _echo_into(fault.body), fault.headers)
+                body = fill_credentials(fault.body, self.headers.get("Authorization", ""))
+                phrase = self.responses.get(fault.status, ("",))[0]
+                head = [f"{self.protocol_version} {fault.status} {phrase}\r\n"]
+                head += [f"{name}: {value}\r\n" for name, value in fault.headers]
+                if fault.length:
+                    head.append(f"Content-Length: {len(body)}\r\n")
+                else:
+                    head.append("Connection: close\r\n")
+                    self.close_connection = True
+                raw_head = ("".join(head) + "\r\n").encode()
+                try:
+                    if fault.drip and fault.drip_all:
+                        self._drip(raw_head + body, fault.drip)
+                        return
+                    self.wfile.write(raw_head)
+                    if fault.drip:
+                        self._drip(body, fault.drip)
+                    else:
+                        self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
+
+            def _drip(self, data: bytes, every: float) -> None:
+                for i in range(len(data)):
+                    self.wfile.write(data[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(every)
 
             def log_message(self, *args):  # keep test output quiet
                 pass

@@ -78,6 +78,24 @@ def test_every_deliverable_as_html_and_a4_pdf_with_page_numbers_and_header(demo)
     assert (d / "index.html").exists()
 
 
+def test_the_snapshot_manifest_digest_is_in_every_results_file_and_data_deliverable(demo):
+    """The audit trail: which recording the figures come from (issue 13 §4)."""
+    import hashlib
+
+    run, d, _ = demo
+    digest = hashlib.sha256((ROOT / "parameters" / "snapshots" / "demo" / "manifest.json")
+                            .read_bytes()).hexdigest()
+    results = [p / RESULTS_FILE for p in run.iterdir() if (p / RESULTS_FILE).exists()]
+    assert len(results) == 7
+    for path in results:
+        assert f"manifest sha256 {digest}" in json.loads(path.read_text())["origin"], path
+    assert f"manifest sha256 {digest}" in json.loads((run / "run.json").read_text())["origin"]
+    for doc in ("fiche-technique", "conformite-sla", "decision-go-nogo", "synthese"):
+        assert digest in (d / f"{doc}.html").read_text(), doc
+        assert digest in "".join(pdf_text(d / f"{doc}.pdf").split()), doc
+        assert "Provenance des mesures" in pdf_text(d / f"{doc}.pdf"), doc
+
+
 def test_technical_sheet_figures_equal_the_results(demo):
     run, d, _ = demo
     campaign = load_campaign(DEMO)

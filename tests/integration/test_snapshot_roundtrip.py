@@ -89,3 +89,66 @@ def test_embedded_demo_replays_offline_and_agrees_with_its_ground_truth():
         assert src - src0 == truth["phases"]["nominal"]["produced"]
         running = source.range("tasks_running", phase.start, phase.end).series
         assert (running == truth["expected_tasks"]).all()
+
+
+# --------------------------------------------------------------------------------------------
+# The embedded demo, tampered with (issue 13 §4): refused, never a quiet GO on criterion 9
+# --------------------------------------------------------------------------------------------
+
+
+def demo_copy(tmp_path: Path, edit=None) -> Path:
+    """The demo campaign replaying a copy of its snapshot, its manifest edited by ``edit``."""
+    import shutil
+
+    import yaml
+
+    snap = tmp_path / "snap"
+    shutil.copytree(REPO / "parameters" / "snapshots" / "demo", snap)
+    if edit is not None:
+        manifest = json.loads((snap / "manifest.json").read_text())
+        edit(manifest)
+        (snap / "manifest.json").write_text(json.dumps(manifest))
+    data = yaml.safe_load((REPO / "parameters" / "demo.yml").read_text())
+    data["source"] = {"snapshot": str(snap)}
+    data.pop("action_plan", None)
+    params = tmp_path / "demo.yml"
+    params.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return params
+
+
+def criterion_9(params: Path, tmp_path: Path) -> dict:
+    out = tmp_path / "analysis.json"
+    assert cli.main(["analyse", str(params), "--json", str(out)]) == 0
+    analysis = json.loads(out.read_text())
+    return next(c for c in analysis["criteria"] if c["id"] == "9")
+
+
+def test_the_demo_records_its_alert_rules_and_criterion_9_reads_them(tmp_path):
+    manifest = json.loads((REPO / "parameters" / "snapshots" / "demo" / "manifest.json").read_text())
+    assert manifest["rules"] == {"recorded": True} and "rules.json" in manifest["files"]
+    c9 = criterion_9(demo_copy(tmp_path), tmp_path)
+    assert c9["status"] == "PASS" and c9["value"] == "3/3"  # the three rules of tools/record_demo.py
+
+
+def test_removing_the_demo_rules_entry_is_refused_with_exit_2(tmp_path, capsys):
+    params = demo_copy(tmp_path, lambda m: m["files"].pop("rules.json"))
+    assert cli.main(["analyse", str(params)]) == 2
+    err = capsys.readouterr().err
+    assert "the manifest says alert rules were recorded but lists no rules.json" in err
+    assert cli.main(["run", str(params), "--outputs", str(tmp_path / "out")]) == 2
+    assert "lists no rules.json" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+def test_the_manifest_digest_is_in_every_result(tmp_path):
+    import hashlib
+
+    params = demo_copy(tmp_path)
+    digest = hashlib.sha256((tmp_path / "snap" / "manifest.json").read_bytes()).hexdigest()
+    out = tmp_path / "analysis.json"
+    assert cli.main(["analyse", str(params), "--json", str(out)]) == 0
+    analysis = json.loads(out.read_text())
+    assert f"manifest sha256 {digest})" in analysis["origin"]
+    origins = {e["origin"] for p in analysis["phases"].values()
+               for e in p["timeline"]["evidence"]}
+    assert origins == {analysis["origin"]}

@@ -28,6 +28,7 @@ from mm2report.sources import open_source
 from mm2report.sources.base import MetricSource, Series
 from mm2report.sources.snapshot import (
     FORMAT_VERSION,
+    load_manifest,
     SnapshotSource,
     plan,
     record_snapshot,
@@ -448,3 +449,282 @@ def test_cli_snapshot_into_existing_directory_exits_2(tmp_path, capsys):
     assert "exist" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["campaign.yml", "existing"]
+
+
+# ------------------------------------------------------------------------------------------
+# A manifest states what it recorded; malformed or edited manifests are refused (issue 13 §4)
+# ------------------------------------------------------------------------------------------
+
+RULE_GROUPS = [{"name": "mm2", "rules": [{"type": "alerting", "name": "MM2Down",
+                                          "health": "ok"}]}]
+
+
+class RulesSource(FakeSource):
+    """A fake server that also serves alert rules."""
+
+    def rules(self):
+        return RULE_GROUPS
+
+
+@pytest.fixture
+def with_rules(tmp_path, campaign):
+    return record_snapshot(campaign, RulesSource(campaign), tmp_path / "snap-rules")
+
+
+def edit_manifest(path: Path, change) -> None:
+    manifest = json.loads((path / "manifest.json").read_text())
+    change(manifest)
+    (path / "manifest.json").write_text(json.dumps(manifest))
+
+
+def rehash(path: Path, rel: str) -> None:
+    """What a careful tamperer does: the manifest's checksum made to match the new file."""
+    edit_manifest(path, lambda m: m["files"][rel].update(
+        sha256=hashlib.sha256((path / rel).read_bytes()).hexdigest(),
+        bytes=(path / rel).stat().st_size))
+
+
+def test_the_manifest_states_whether_rules_were_recorded(recorded, with_rules, campaign):
+    assert json.loads((recorded / "manifest.json").read_text())["rules"] == {"recorded": False}
+    assert json.loads((with_rules / "manifest.json").read_text())["rules"] == {"recorded": True}
+    assert SnapshotSource(campaign, with_rules).rules() == RULE_GROUPS
+    with pytest.raises(SnapshotError, match="served no alert rules"):
+        SnapshotSource(campaign, recorded).rules()
+
+
+def test_removing_the_rules_entry_is_refused_not_a_fallback(with_rules, campaign):
+    edit_manifest(with_rules, lambda m: m["files"].pop("rules.json"))
+    with pytest.raises(SnapshotError) as info:
+        SnapshotSource(campaign, with_rules)
+    assert str(info.value) == (f"{with_rules}: the manifest says alert rules were recorded but "
+                               "lists no rules.json; the snapshot is incomplete or was edited")
+
+
+def _parquet_without_metadata(path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    rel = "queries/up.parquet"
+    table = pq.read_table(path / rel).replace_schema_metadata(None)
+    pq.write_table(table, path / rel)
+    rehash(path, rel)
+
+
+def _parquet_with_other_columns(path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rel = "queries/up.parquet"
+    table = pq.read_table(path / rel)
+    table = pa.table({"ts": table.column("ts"), "v": table.column("value")},
+                     metadata=table.schema.metadata)
+    pq.write_table(table, path / rel)
+    rehash(path, rel)
+
+
+def _files_as_list(path):
+    edit_manifest(path, lambda m: m.update(files=list(m["files"])))
+
+
+def _entry_as_string(path):
+    edit_manifest(path, lambda m: m["files"].update({"queries/up.parquet": "deadbeef"}))
+
+
+def _request_without_query(path):
+    edit_manifest(path, lambda m: m["requests"][3].pop("query"))
+
+
+def _requests_null(path):
+    edit_manifest(path, lambda m: m.update(requests=None))
+
+
+MALFORMED = {
+    "files as a list": (_files_as_list, "malformed manifest.json: 'files' must map file names "
+                                        "to checksums, not be a list"),
+    "an entry as a string": (_entry_as_string, "malformed manifest.json: files: the entry of "
+                                               "'queries/up.parquet' must be {\"sha256\": <64 hex "
+                                               "digits>, \"bytes\": <size>}, not \"deadbeef\""),
+    "a request without query": (_request_without_query,
+                                "malformed manifest.json: requests[3] has no 'query'"),
+    "requests: null": (_requests_null, "malformed manifest.json: 'requests' must be a non-empty "
+                                       "list of recorded requests, not null"),
+    "re-hashed Parquet without metadata": (
+        _parquet_without_metadata, "queries/up.parquet has no mm2report metadata (the label "
+                                   "sets of its series); it was replaced or rewritten"),
+    "re-hashed Parquet with other columns": (
+        _parquet_with_other_columns, "queries/up.parquet has the columns (ts int64, v double), "
+                                     "not those of a snapshot query file (request int32, series "
+                                     "int32, ts int64, value double); it was replaced"),
+}
+
+
+def snapshot_params(tmp_path: Path, snapshot: Path, **source) -> Path:
+    data = copy.deepcopy(CAMPAIGN)
+    data["source"] = {"snapshot": str(snapshot), **source}
+    params = tmp_path / "replay.yml"
+    params.write_text(yaml.safe_dump(data, sort_keys=False))
+    return params
+
+
+@pytest.mark.parametrize("name", list(MALFORMED))
+def test_malformed_manifests_are_refused_with_exit_2(recorded, tmp_path, capsys, name):
+    damage, message = MALFORMED[name]
+    damage(recorded)
+    params = snapshot_params(tmp_path, recorded)
+    assert cli.main(["analyse", str(params)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {recorded}: {message}\n"
+    assert cli.main(["verify-snapshot", str(recorded)]) == 2
+    assert capsys.readouterr().err == err
+
+
+@pytest.mark.parametrize("entry", ["../outside.parquet", "/etc/passwd", "queries/../../x.parquet",
+                                   "queries/link.parquet"])
+def test_a_manifest_entry_outside_the_snapshot_is_refused_as_such(recorded, tmp_path, entry):
+    (tmp_path / "outside.parquet").write_bytes(b"x")
+    (recorded / "queries" / "link.parquet").symlink_to(tmp_path / "outside.parquet")
+    digest = hashlib.sha256(b"x").hexdigest()
+    edit_manifest(recorded, lambda m: m["files"].update({entry: {"sha256": digest, "bytes": 1}}))
+    with pytest.raises(SnapshotError) as info:
+        load_manifest(recorded)
+    assert str(info.value) == (f"{recorded}: manifest.json lists {entry!r}, which is outside the "
+                               "snapshot directory; refused")
+
+
+def test_an_extra_listed_file_is_refused(recorded):
+    (recorded / "queries" / "extra.parquet").write_bytes(b"x")
+    edit_manifest(recorded, lambda m: m["files"].update({"queries/extra.parquet": {
+        "sha256": hashlib.sha256(b"x").hexdigest(), "bytes": 1}}))
+    with pytest.raises(SnapshotError, match="lists queries/extra.parquet, which no recorded "
+                                            "request or rule needs"):
+        load_manifest(recorded)
+
+
+def test_a_series_count_that_disagrees_with_the_file_is_refused(recorded):
+    edit_manifest(recorded, lambda m: m["requests"][0].update(series=m["requests"][0]["series"] + 1))
+    with pytest.raises(SnapshotError, match="series for request 0, the manifest records"):
+        load_manifest(recorded)
+
+
+def test_a_format_1_snapshot_is_refused_with_what_to_do(recorded, campaign):
+    edit_manifest(recorded, lambda m: (m.update(format_version=1), m.pop("rules")))
+    with pytest.raises(SnapshotError) as info:
+        SnapshotSource(campaign, recorded)
+    assert "format version 1" in str(info.value)
+    assert "does not state whether alert rules were recorded" in str(info.value)
+    assert "record it again with `mm2report snapshot`" in str(info.value)
+
+
+def test_the_origin_names_the_manifest_digest(recorded, campaign):
+    digest = hashlib.sha256((recorded / "manifest.json").read_bytes()).hexdigest()
+    snap = SnapshotSource(campaign, recorded)
+    assert snap.origin == (f"snapshot {recorded} (recorded from fake://unit-test; manifest "
+                           f"sha256 {digest})")
+    assert snap.range("up", CAP_START, CAP_END).evidence()["origin"] == snap.origin
+
+
+# ------------------------------------------------------------------------------------------
+# Signing with a key the user holds
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    """Ed25519 key pairs made by the tools the docs name: openssl (PEM) and ssh-keygen."""
+    import subprocess
+
+    from conftest import require_binaries
+
+    require_binaries("openssl", "ssh-keygen")
+    d = tmp_path_factory.mktemp("keys")
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True, cwd=d)  # noqa: E731
+    run("openssl", "genpkey", "-algorithm", "ed25519", "-out", "key.pem")
+    run("openssl", "pkey", "-in", "key.pem", "-pubout", "-out", "pub.pem")
+    run("openssl", "genpkey", "-algorithm", "ed25519", "-out", "other.pem")
+    run("openssl", "pkey", "-in", "other.pem", "-pubout", "-out", "other-pub.pem")
+    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", "id_ed25519")
+    run("openssl", "genpkey", "-algorithm", "rsa", "-pkeyopt", "rsa_keygen_bits:2048",
+        "-out", "rsa.pem")
+    return d
+
+
+def _record_signed(tmp_path, campaign, key: Path) -> Path:
+    from mm2report.signing import load_private_key
+
+    return record_snapshot(campaign, RulesSource(campaign), tmp_path / "signed",
+                           sign_key=load_private_key(key))
+
+
+@pytest.mark.parametrize("private, public", [("key.pem", "pub.pem"),
+                                             ("id_ed25519", "id_ed25519.pub")])
+def test_a_signed_snapshot_verifies_and_any_edit_is_refused(tmp_path, campaign, keys,
+                                                            private, public):
+    snap = _record_signed(tmp_path, campaign, keys / private)
+    assert (snap / "manifest.sig").exists()
+    verified = make(lambda d: d.update(source={"snapshot": str(snap),
+                                               "verify_key": str(keys / public)}))
+    source = SnapshotSource(verified)
+    assert source.signed_by.startswith("ed25519:")
+    assert source.origin.endswith(f", signature verified with key {source.signed_by})")
+    # the consistent edit a checksum cannot see: another source URL, nothing else
+    edit_manifest(snap, lambda m: m.update(source="http://elsewhere:9090"))
+    load_manifest(snap)  # still consistent...
+    with pytest.raises(SnapshotError, match="the signature does not match manifest.json: the "
+                                            "manifest was changed after signing"):
+        SnapshotSource(verified)  # ...but not what the key's holder signed
+
+
+def test_signature_required_by_verify_key(recorded, tmp_path, campaign, keys):
+    unsigned = make(lambda d: d.update(source={"snapshot": str(recorded),
+                                               "verify_key": str(keys / "pub.pem")}))
+    with pytest.raises(SnapshotError, match="not signed .*source.verify_key asks for a signature"):
+        SnapshotSource(unsigned)
+    snap = _record_signed(tmp_path, campaign, keys / "key.pem")
+    other = make(lambda d: d.update(source={"snapshot": str(snap),
+                                            "verify_key": str(keys / "other-pub.pem")}))
+    with pytest.raises(SnapshotError, match=r"it names key ed25519:[0-9a-f]{64}, not "
+                                            r"ed25519:[0-9a-f]{64}"):
+        SnapshotSource(other)
+
+
+def test_cli_signs_and_verifies(tmp_path, campaign, keys, capsys):
+    snap = _record_signed(tmp_path, campaign, keys / "key.pem")
+    digest = hashlib.sha256((snap / "manifest.json").read_bytes()).hexdigest()
+    assert cli.main(["verify-snapshot", str(snap), "--key", str(keys / "pub.pem")]) == 0
+    out = capsys.readouterr().out
+    assert f"manifest sha256 {digest}\n" in out and "signature verified with key ed25519:" in out
+    assert "alert rules recorded" in out
+    assert cli.main(["verify-snapshot", str(snap)]) == 0
+    assert "not verified (give --key)" in capsys.readouterr().out
+    assert cli.main(["verify-snapshot", str(snap), "--key", str(keys / "other-pub.pem")]) == 2
+    assert "the signature does not match" in capsys.readouterr().err
+    params = tmp_path / "rec.yml"
+    params.write_text(yaml.safe_dump(CAMPAIGN, sort_keys=False))
+    for bad, why in ((keys / "rsa.pem", "not an Ed25519 private key"),
+                     (keys / "pub.pem", "not a readable private key"),
+                     (tmp_path / "absent.pem", "cannot read the key file")):
+        assert cli.main(["snapshot", str(params), "--out", str(tmp_path / "new"),
+                         "--sign-key", str(bad)]) == 2
+        assert why in capsys.readouterr().err
+        assert not (tmp_path / "new").exists()
+
+
+def test_verify_key_is_only_for_snapshots_and_must_exist(keys, tmp_path):
+    from mm2report.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="'verify_key' applies only to a 'snapshot' source"):
+        make(lambda d: d["source"].update(verify_key=str(keys / "pub.pem")))
+    with pytest.raises(ParameterError, match="no such file"):
+        make(lambda d: d.update(source={"snapshot": str(tmp_path),
+                                        "verify_key": str(tmp_path / "nope.pub")}))
+
+
+def test_cli_signs_an_existing_snapshot_once(recorded, keys, capsys):
+    digest = hashlib.sha256((recorded / "manifest.json").read_bytes()).hexdigest()
+    assert cli.main(["sign-snapshot", str(recorded), "--key", str(keys / "id_ed25519")]) == 0
+    assert f"manifest sha256 {digest} signed with key ed25519:" in capsys.readouterr().out
+    assert cli.main(["verify-snapshot", str(recorded), "--key", str(keys / "id_ed25519.pub")]) == 0
+    before = (recorded / "manifest.sig").read_bytes()
+    assert cli.main(["sign-snapshot", str(recorded), "--key", str(keys / "key.pem")]) == 2
+    assert "already signed (manifest.sig exists)" in capsys.readouterr().err
+    assert (recorded / "manifest.sig").read_bytes() == before
+    assert sorted(p.name for p in recorded.iterdir()) == ["manifest.json", "manifest.sig", "queries"]
