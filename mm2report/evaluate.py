@@ -214,10 +214,16 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
     th = campaign.thresholds
     all_incidents = tuple(i for p in analysed.values() for i in p.incidents)
     evidence = tuple(e for p in analysed.values() for e in p.timeline.evidence[:1])
-    restore = restore_times(recovery_incidents(all_incidents), evidence)
     total = sum(p.availability.total_s for p in analysed.values())
     down = sum(p.availability.down_s for p in analysed.values())
     unknown = sum(p.availability.unknown_s for p in analysed.values())
+    # MTTR, RTO and RPO are judged on the resilience phase and on natural incidents anywhere:
+    # unknown time in any phase, and a campaign phase not analysed at all, may hide one
+    unread = sum(max(seconds(p.end) - seconds(p.start), 0.0)
+                 for n, p in campaign.phases.items() if n not in analysed)
+    judged = total + unread
+    restore = restore_times(recovery_incidents(all_incidents), evidence,
+                            known_share=(total - unknown) / judged if judged > 0 else 0.0)
     degraded = sum(p.availability.degraded_s for p in analysed.values())
     avail = availability_of(total, down, unknown, degraded, th.availability_pct, evidence)
     # error-scenario outages last until the tester acts: left out of the projection as of MTTR

@@ -410,6 +410,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "the Prometheus rules API was not available and {inner}"),
     "r.alerts.noexpected": ("aucune règle d'alerte attendue dans les paramètres ; {inner}",
                             "no expected alert rules in the parameters; {inner}"),
+    "r.avail.partial": ("la projection tient dans le budget annuel, mais l'état n'est connu que sur "
+                        "{pct} du temps jugé",
+                        "the projection fits the yearly budget, but the state is known over {pct} "
+                        "of the judged time only"),
     "r.phases.missing": ("phases non analysées : {phases}", "phases not analysed: {phases}"),
     "r.lat.probe": ("vrai p99 de la sonde : {inner} (la borne haute tirée des maxima, {upper}, ne "
                     "l'est pas)", "probe's true p99: {inner} (the upper bound from maxima, {upper}, is not)"),

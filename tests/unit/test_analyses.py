@@ -13,6 +13,8 @@ service-state grid of a range ``[T0, ...]`` starts at reading 1 (steps ``(T - st
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
@@ -327,11 +329,43 @@ def test_restore_times_mean_worst_and_rpo():
     assert rt.mttr.value == pytest.approx((45 + 60 + 90) / 3)  # 65 s
     assert rt.rto.value == 90.0  # the worst
     assert rt.rpo_seconds.value == 10.0 and rt.rpo_records.value == 2000.0
-    # one incident without a lag reading before it: RPO not measured, MTTR/RTO still are
+    # one incident without a lag reading before it: RPO is the worst of the three seen, on
+    # 3/4 of the incidents (it can FAIL, never PASS); MTTR/RTO are still complete
     rt = restore_times(found + [incident(30, rpo_records=None, rpo_seconds=None)])
-    assert not rt.rpo_seconds.known and not rt.rpo_records.known
+    assert rt.rpo_seconds.value == 10.0 and rt.rpo_records.value == 2000.0
     assert rt.rpo_records.completeness == pytest.approx(3 / 4)
+    assert V.compare("rpo", "RPO", rt.rpo_seconds, "<", 60).status is V.Status.INCONCLUSIVE
+    assert V.compare("rpo", "RPO", rt.rpo_seconds, "<", 5).status is V.Status.FAIL
     assert rt.mttr.value == pytest.approx((45 + 60 + 90 + 30) / 4) and rt.rto.value == 90.0
+    assert rt.rto.completeness == 1.0
+
+
+def test_restore_times_carry_the_completeness_of_the_judged_time():
+    found = [incident(45), incident(90)]
+    # a tenth of the judged time unknown: a longer incident may hide there
+    rt = restore_times(found, known_share=0.9)
+    for k in (rt.mttr, rt.rto, rt.rpo_seconds, rt.rpo_records):
+        assert k.completeness == pytest.approx(0.9)
+    assert V.compare("rto", "RTO", rt.rto, "<", 300).status is V.Status.INCONCLUSIVE
+    assert V.compare("rto", "RTO", rt.rto, "<", 60).status is V.Status.FAIL  # 90 s seen
+    # an incident cut by missing readings: its 45 s are a lower bound
+    cut = dataclasses.replace(incident(45), bounded=False)
+    rt = restore_times([cut, incident(90)])
+    assert rt.rto.completeness == pytest.approx(0.5) and rt.rto.value == 90.0
+    assert V.compare("rto", "RTO", rt.rto, "<", 300).status is V.Status.INCONCLUSIVE
+    # no incident seen in partly unknown time proves nothing either
+    rt = restore_times([], known_share=0.5)
+    assert rt.rto.completeness == 0.5 and "0.5" not in rt.rto.notes[0]
+    assert "50.0%" in rt.rto.notes[0]
+
+
+def test_incident_edges_next_to_unknown_steps_are_not_bounded():
+    tl = timeline("UUUDDUU??DDUUDD??UUDD")
+    found = incidents(tl)
+    assert [i.bounded for i in found] == [True, False, False, False]
+    assert found[1].rpo_records is None  # the state before it is unknown: so is its start
+    assert incidents(timeline("DDUUU"))[0].bounded is False  # began before the phase
+    assert incidents(timeline("UUUDD"))[0].bounded is False  # still down at its end
 
 
 def test_no_incident_means_restore_times_not_measured():
