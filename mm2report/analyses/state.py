@@ -43,6 +43,10 @@ STALL_MIN_RATE = 1.0
 LINK_BEFORE = 60  # s: an event may be logged up to this long after the incident began
 LINK_AFTER = 600  # s: an incident up to this long after the event's end is still its effect
 PRE_BURST = 300  # s: the lag baseline of a burst is the highest lag of the 5 minutes before it
+#: A rebalance is over at the first reading after which its end condition keeps holding for
+#: this many more readings: a task count back to normal for one scrape, then short again, is
+#: not the end (the incident analysis of the same event would still see tasks missing).
+REBALANCE_HOLD = 2
 
 
 class State(str, Enum):
@@ -381,10 +385,13 @@ def rebalances(events: Sequence[EventRef], *, tasks_running: QueryResult, rebala
                target_rate: QueryResult | None = None,
                timeline: StateTimeline | None = None) -> tuple[Rebalance, ...]:
     """Rebalance span of each worker event: from the event until every expected task runs,
-    no worker is rebalancing and replication flows (records replicated, or no lag).
+    no worker is rebalancing and replication flows (records replicated, or no lag), and the
+    service state of the step is not DOWN (``timeline``), so that the rebalance and incident
+    analyses of one event never contradict each other.
 
-    The end is the first reading where all of that holds, minus half a step (it became true
-    somewhere in the step before the reading)."""
+    The end is the first reading where all of that holds and keeps holding for
+    :data:`REBALANCE_HOLD` more readings, minus half a step (it became true somewhere in the
+    step before the reading)."""
     running = aggregate(tasks_running)
     rebal = aggregate(rebalancing)
     rate = aggregate(replicated)
@@ -395,6 +402,7 @@ def rebalances(events: Sequence[EventRef], *, tasks_running: QueryResult, rebala
     step = tasks_running.step
     # readings where every worker is down carry no task count, yet are known not to be done
     all_down = (timeline.frame["cause"] == "workers") if timeline is not None else None
+    state_down = (timeline.frame["state"] == State.DOWN.value) if timeline is not None else None
     out = []
     for ev in events:
         if ev.kind not in ("worker_stop", "worker_restart", "worker_add"):
@@ -405,12 +413,12 @@ def rebalances(events: Sequence[EventRef], *, tasks_running: QueryResult, rebala
         for trigger, at in triggers:
             out.append(_one_rebalance(ev, trigger, at, end, step, running, rebal, rate, lag_s,
                                       connect, expected_tasks, all_down, tasks_running, rebalancing,
-                                      replicated, rebalance_max_time))
+                                      replicated, rebalance_max_time, state_down=state_down))
     return tuple(out)
 
 
 def _one_rebalance(ev, trigger, at, end, step, running, rebal, rate, lag_s, connect, expected,
-                   all_down, *results) -> Rebalance:
+                   all_down, *results, state_down=None) -> Rebalance:
     evidence = tuple(Evidence.of(r, at, end) for r in results if r is not None)
     seg = pd.DataFrame({"running": window(running, at, end), "rebalancing": window(rebal, at, end)})
     seg["rate"] = window(rate, at, end).reindex(seg.index)
@@ -420,10 +428,18 @@ def _one_rebalance(ev, trigger, at, end, step, running, rebal, rate, lag_s, conn
         known |= all_down.reindex(seg.index, fill_value=False)
     done = known & (seg["running"] >= (expected or np.inf)) & (seg["rebalancing"] == 0) & (
         (seg["rate"] > 0) | (seg["lag"] == 0))
+    if state_down is not None:
+        done &= ~state_down.reindex(seg.index, fill_value=False)
+    # over at a reading only when the condition keeps holding for the next REBALANCE_HOLD ones
+    held = done.to_numpy().copy()
+    for k in range(1, REBALANCE_HOLD + 1):
+        held[: len(held) - k] &= done.to_numpy()[k:]
+        held[len(held) - k:] = False
+    done = pd.Series(held, index=seg.index)
     completeness = float(known.mean()) if len(seg) else 0.0
     if expected is None or not done.any():
         reason = ("expected task count unknown" if expected is None
-                  else "not back to normal before the phase ended")
+                  else "not back to normal for good before the phase ended")
         span = missing("rebalance_span", "s", reason, evidence, completeness)
         finished = None
     else:

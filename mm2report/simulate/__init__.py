@@ -58,6 +58,8 @@ def campaign_dict(sc: Scenario, tl: Timeline, *, url: str | None = None,
         "expected_tasks": sc.mm2.tasks,
         "overrides": {"cert_expiry": {"selector": 'job="blackbox"'}},
     }
+    if sc.worker_label != "instance":
+        metrics["worker_labels"] = [sc.worker_label]
     if sc.probe:
         metrics["probe"] = {"histogram": "mm2_probe_latency_seconds",
                             "loss_counter": "mm2_probe_lost_total", "selector": 'job="mm2-probe"'}

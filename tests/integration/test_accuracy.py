@@ -150,3 +150,44 @@ def test_cli_analyse_prints_the_decision_and_writes_the_json_once(tmp_path, caps
     assert cli.main(["analyse", params, "--json", str(out)]) == 2  # never overwritten
     assert cli.main(["analyse", params, "--phase", "warmup"]) == 2
     assert "--phase: warmup not in this campaign" in capsys.readouterr().err
+
+
+def test_workers_told_apart_by_their_pod_name_only(tmp_path):
+    """Worker series carrying kubernetes_pod_name and no instance (workers scraped through one
+    address): with metrics.worker_labels naming the pod, a stopped worker's tasks are not
+    counted, and the rebalance lasts what it truly lasted (its tasks wait 45 s unassigned).
+
+    Also through a server whose series outlive their last sample by 5 minutes (remote write,
+    a backfill into a default configuration: what the up == 1 join is for): joined on the pod
+    the answer is the same, joined on an ``instance`` the series lack, the stopped worker's
+    last task counts make the rebalance look over at once."""
+    require_binaries("prometheus", "promtool")
+    sim = simulate(SCENARIOS / "pods.yml", tmp_path / "sim")
+    truth = json.loads((sim / "ground_truth.json").read_text())
+    data = yaml.safe_load((sim / "campaign.yml").read_text())
+    assert data["metrics"]["worker_labels"] == ["kubernetes_pod_name"]
+    text = (sim / "metrics.om").read_text()
+    running = [line for line in text.splitlines()
+               if line.startswith("kafka_connect_worker_connector_running_task_count{")]
+    assert running and not any("instance=" in line for line in running)
+    want = truth["rebalances"][0]["span_s"]
+    assert want >= 45
+
+    def analyse(srv, labels):
+        data["source"] = {"url": srv.url}
+        data["metrics"]["worker_labels"] = labels
+        campaign = validate_campaign(data)
+        with PrometheusSource(campaign) as source:
+            return evaluate(campaign, source)
+
+    with servers.start_prometheus(sim / "metrics.om", workdir=tmp_path / "server") as srv:
+        analysis = analyse(srv, ["kubernetes_pod_name"])
+    assert mismatches(analysis, truth) == []
+    span = analysis.phases["resilience"].rebalances[0].span
+    assert span.known and abs(span.value - want) <= 15
+    with servers.start_prometheus(sim / "metrics.om", workdir=tmp_path / "server-5m",
+                                  lookback_delta="5m") as srv:
+        by_pod = analyse(srv, ["kubernetes_pod_name"]).phases["resilience"].rebalances[0].span
+        by_instance = analyse(srv, ["instance"]).phases["resilience"].rebalances[0].span
+    assert by_pod.known and abs(by_pod.value - want) <= 15
+    assert by_instance.known and by_instance.value < 15  # the bug the parameter avoids

@@ -419,6 +419,31 @@ def test_rebalance_span_ends_half_a_step_before_the_first_reading_where_all_is_b
     assert rejoin.connect_max_time.value == 4000.0
 
 
+def test_rebalance_ends_only_once_the_tasks_keep_running():
+    running, rebal, rate, lag, connect = _rebalance_data()
+    running[13] = 3.0  # back to 4 tasks at reading 12, one missing again at reading 13
+    kw = dict(rebalancing=agg(rebal), replicated=agg(rate), lag=agg(lag),
+              rebalance_max_time=agg(connect), expected_tasks=4, end=at(35))
+    (r,) = rebalances([event("worker_restart", 100)], tasks_running=agg(running), **kw)
+    # readings 14, 15, 16 all back: over at 14 (T0+210), minus half a step: 102.5 s
+    assert r.end == utc(T0 + 202.5) and r.span.value == pytest.approx(102.5)
+    # the incident analysis of the same timeline sees reading 13 DOWN: no contradiction
+    causes = ["tasks" if (7 <= k <= 10 or k == 13) else "" for k in range(1, 36)]
+    tl = timeline("".join("D" if c else "U" for c in causes), causes=causes)
+    down_after = [i for i in incidents(tl) if i.last_down > r.end]
+    assert down_after == []
+    # a step the timeline calls DOWN (a stall the task counts do not show) is not the end
+    stall = ["stall" if k == 14 else c for k, c in zip(range(1, 36), causes)]
+    tl = timeline("".join("D" if c else "U" for c in stall), causes=stall)
+    (r,) = rebalances([event("worker_restart", 100)], tasks_running=agg(running), timeline=tl,
+                      **kw)
+    assert r.end == utc(T0 + 217.5)
+    # back for good only at the last readings of the phase: not seen to hold, not measured
+    late = [3.0] * 34 + [4.0, 4.0]
+    (r,) = rebalances([event("worker_restart", 100)], tasks_running=agg(late), **kw)
+    assert not r.span.known and "for good" in r.span.notes[0]
+
+
 def test_rebalance_through_readings_where_every_worker_is_down():
     running, rebal, rate, lag, connect = _rebalance_data()
     for k in range(7, 11):

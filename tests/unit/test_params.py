@@ -224,3 +224,31 @@ def test_check_cli_prints_summary_in_campaign_time_zone(tmp_path, capsys):
 def test_missing_file_is_bad_input(tmp_path, capsys):
     assert cli.main(["check", str(tmp_path / "nope.yml")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+WORKER_LABELS_MALFORMED = [
+    ([], "at least one label"),
+    ("instance", "list of label names"),
+    (["instance", "instance"], "appear once"),
+    (["pod-name"], "not a Prometheus label name"),
+    (["__name__"], "not a Prometheus label name"),
+    (["1pod"], "not a Prometheus label name"),
+    ([7], "not a Prometheus label name"),
+]
+
+
+@pytest.mark.parametrize("value,words", WORKER_LABELS_MALFORMED,
+                         ids=[repr(v) for v, _ in WORKER_LABELS_MALFORMED])
+def test_worker_labels_are_validated(tmp_path, value, words):
+    data = _mutated(lambda d: d["metrics"].update(worker_labels=value))
+    problems = _problems(_write(tmp_path, data))
+    assert any(path.startswith("metrics.worker_labels") and words in reason
+               for path, reason in problems), problems
+
+
+def test_worker_labels_default_to_the_profiles_and_can_name_the_pod(tmp_path):
+    metrics = load_campaign(_write(tmp_path, BASE)).metrics
+    assert metrics.worker_labels is None and metrics.worker_identity == ("instance",)
+    data = _mutated(lambda d: d["metrics"].update(worker_labels=["namespace", "kubernetes_pod_name"]))
+    c = load_campaign(_write(tmp_path, data))
+    assert c.metrics.worker_identity == ("namespace", "kubernetes_pod_name")
