@@ -624,6 +624,9 @@ class CampaignInfo(_Strict):
     client: str
     timezone: str = "Europe/Paris"
     language: Literal["fr", "en"] = "fr"
+    # The instant the GO/NOGO decision is taken: certificates' days left are counted from it.
+    # Without it, from the time the analysis is made (the report's generation time).
+    decision_date: UtcTime | None = None
 
     @field_validator("name")
     @classmethod

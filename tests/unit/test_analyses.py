@@ -28,7 +28,7 @@ from mm2report.analyses.core import Kpi, missing
 from mm2report.analyses.latency import (baseline, block_bootstrap, latency_stats,
                                         probe_percentiles, weighted_quantiles)
 from mm2report.analyses.loss import message_loss
-from mm2report.analyses.operations import certificates, error_behaviour
+from mm2report.analyses.operations import DECISION_DATE, GENERATED, certificates, error_behaviour
 from mm2report.analyses.projection import annual_projection
 from mm2report.analyses.stability import stability
 from mm2report.analyses.state import (EventRef, Incident, State, StateTimeline, availability,
@@ -1156,6 +1156,33 @@ def test_certificates_days_left_of_the_earliest_expiry():
     none = certificates(None, utc(T0))
     assert not none.days_left.known and none.expires is None
     assert not certificates(no_series(3), utc(T0)).days_left.known
+
+
+def test_certificates_name_the_earliest_and_say_where_days_are_counted_from():
+    day = 86400
+    index = pd.DatetimeIndex(pd.to_datetime([T0, T0 + STEP], unit="s", utc=True), name="ts")
+    cols = pd.MultiIndex.from_tuples([("primary-kafka-bootstrap:9093", ""),
+                                      ("backup-kafka-bootstrap:9093", "")],
+                                     names=["instance", "target"])
+    frame = pd.DataFrame([[T0 + 200 * day, T0 + 150 * day]] * 2, index=index, columns=cols)
+    by_target = QueryResult("cert_expiry_by_target", "", utc(T0), utc(T0 + STEP), STEP, "t", frame)
+    expiry = agg([T0 + 150 * day] * 2, name="cert_expiry")
+    c = certificates(expiry, utc(T0 + 10 * day), by_target=by_target, basis=GENERATED)
+    assert c.earliest == "backup-kafka-bootstrap:9093"
+    assert c.days_left.value == pytest.approx(140.0)
+    assert c.counted_from == utc(T0 + 10 * day) and c.basis == "report generation time"
+    assert "backup-kafka-bootstrap:9093" in c.days_left.notes[0]
+    assert "report generation time" in c.days_left.notes[0]
+    # counted again from a decision date: the same certificate, 100 days left
+    d = c.counted_at(utc(T0 + 50 * day), DECISION_DATE)
+    assert d.days_left.value == pytest.approx(100.0) and d.earliest == c.earliest
+    assert "decision date" in d.days_left.notes[0]
+    # a per-target answer that disagrees with the earliest expiry names nothing
+    other = certificates(agg([T0 + 99 * day] * 2, name="cert_expiry"), utc(T0), by_target=by_target)
+    assert other.earliest is None and other.days_left.value == pytest.approx(99.0)
+    # an impossible expiry (beyond the year 5000, negative) is a data error, not a date
+    bad = certificates(agg([1e308, -5.0], name="cert_expiry"), utc(T0))
+    assert not bad.days_left.known
 
 
 # ------------------------------------------------------------------------------------------
