@@ -7,7 +7,7 @@ analysis functions (:func:`analyse_phase` takes no source at all).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Iterable
 
@@ -225,6 +225,11 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
                    rules: list[dict] | None, *, now: datetime | None = None) -> CampaignAnalysis:
     """Campaign-level KPIs and verdicts from the analysed phases."""
     th = campaign.thresholds
+    # one stated instant for the whole campaign: the decision date, or this analysis' time
+    at, basis = as_of(campaign, now)
+    analysed = {n: p if p.certificates is None
+                else replace(p, certificates=p.certificates.counted_at(at, basis))
+                for n, p in analysed.items()}
     all_incidents = tuple(i for p in analysed.values() for i in p.incidents)
     evidence = tuple(e for p in analysed.values() for e in p.timeline.evidence[:1])
     total = sum(p.availability.total_s for p in analysed.values())
@@ -245,10 +250,7 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
                                    faults_per_year=campaign.projection.faults_per_year,
                                    target_pct=th.availability_pct)
     last = max((p for p in analysed.values()), key=lambda p: p.end, default=None)
-    # one stated instant for the whole campaign: the decision date, or this analysis' time
-    at, basis = as_of(campaign, now)
-    certs = (last.certificates.counted_at(at, basis)
-             if last is not None and last.certificates is not None
+    certs = (last.certificates if last is not None and last.certificates is not None
              else certificates(None, at, basis=basis))
     lat = analysed.get("latency")
     base = lat.baseline if lat is not None and lat.baseline is not None else missing(

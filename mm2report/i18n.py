@@ -167,6 +167,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "s.PASS": ("CONFORME", "PASS"),
     "s.FAIL": ("NON CONFORME", "FAIL"),
     "s.INCONCLUSIVE": ("NON CONCLUANT", "INCONCLUSIVE"),
+    # a GO/NOGO criterion, as the CLI and the decision document say it: INCONCLUSIVE is never
+    # GO, and never a plain measured NOGO either
+    "go.PASS": ("GO", "GO"),
+    "go.FAIL": ("NOGO", "NOGO"),
+    "go.INCONCLUSIVE": ("NOGO — non concluant", "NOGO — inconclusive"),
     "s.UP": ("disponible", "up"),
     "s.DEGRADED": ("dégradé", "degraded"),
     "s.DOWN": ("interrompu", "down"),
@@ -349,6 +354,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ck.status.not_done": ("non fait", "not done"),
     "ck.status.not_applicable": ("sans objet", "not applicable"),
     "ck.status.unreported": ("non renseigné", "not reported"),
+    "ck.measured": ("mesuré : {value} — {status}", "measured: {value} — {status}"),
+    "ck.cert_evidence": ("premier à expirer : {name} ; jours comptés depuis le {at} ({basis})",
+                         "earliest to expire: {name}; days counted from {at} ({basis})"),
+    "cert.basis.decision date": ("date de décision", "decision date"),
+    "cert.basis.report generation time": ("date de génération du rapport", "report generation time"),
+    "d.cert_basis": ("Jours restants des certificats comptés depuis le {at} ({basis}) ; premier "
+                     "certificat à expirer : {name}.",
+                     "Certificates' days left counted from {at} ({basis}); earliest to expire: "
+                     "{name}."),
     "ck.runbook": ("Runbook d'exploitation documenté", "Operations runbook documented"),
     "ck.rollback_procedure": ("Procédure de rollback prête", "Rollback procedure ready"),
     "ck.escalation_contacts": ("Contacts escalade définis", "Escalation contacts defined"),
@@ -593,6 +607,10 @@ class Texts:
 
     def status(self, status) -> str:
         return self(f"s.{getattr(status, 'value', status)}")
+
+    def go(self, status) -> str:
+        """A GO/NOGO criterion's verdict: GO, NOGO, or NOGO — inconclusive."""
+        return self(f"go.{getattr(status, 'value', status)}")
 
     def criterion(self, verdict) -> str:
         key = f"c.{verdict.id}"
