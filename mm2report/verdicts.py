@@ -467,18 +467,18 @@ def sla(analysis: "CampaignAnalysis", campaign: "Campaign") -> tuple[Verdict, ..
     out = []
     proj = analysis.projection
     avail = proj.availability_pct
+    # the projection rests on the restore times and on the hours whose state is known
+    comp = min(analysis.restore.rto.completeness, analysis.availability.optimistic.completeness)
     if not avail.known:
         out.append(fact("sla-availability", "Availability", Status.INCONCLUSIVE,
                         "; ".join(avail.notes + proj.unproven), unit="%",
-                        threshold=f">= {_number(th.availability_pct)} %"))
+                        threshold=f">= {_number(th.availability_pct)} %", completeness=comp))
     else:
         status = {"proven": Status.PASS, "disproven": Status.FAIL}.get(proj.verdict_hint,
                                                                      Status.INCONCLUSIVE)
         reason = {"proven": "even the pessimistic projection fits the yearly budget",
                   "disproven": "even the optimistic projection exceeds the yearly budget"}.get(
             proj.verdict_hint, "the campaign cannot prove it: " + "; ".join(proj.unproven))
-        # the projection rests on the restore times and on the hours whose state is known
-        comp = min(analysis.restore.rto.completeness, analysis.availability.optimistic.completeness)
         key = ""
         if status is Status.PASS and comp < 1.0:
             status, key = Status.INCONCLUSIVE, "avail.partial"

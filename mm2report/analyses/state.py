@@ -135,9 +135,12 @@ def service_states(
     lag_records = _aligned(lag, index)
     workers_dead = np.zeros(len(index), bool)
     if up is not None and up.frame.shape[1]:
-        ups = plausible(up.frame, up.name or "up")
-        ups = ups[~ups.index.duplicated(keep="last")].reindex(index)
-        workers_dead = (ups.notna().any(axis=1) & (ups.fillna(0) == 0).all(axis=1)).to_numpy()
+        raw = up.frame.apply(pd.to_numeric, errors="coerce").astype("float64")
+        raw = raw[~raw.index.duplicated(keep="last")].reindex(index)
+        ups = plausible(raw, up.name or "up")
+        broken = (raw.notna() & ups.isna()).any(axis=1)  # a data error proves nothing
+        workers_dead = (ups.notna().any(axis=1) & (ups.fillna(0) == 0).all(axis=1)
+                        & ~broken).to_numpy()
 
     with np.errstate(invalid="ignore"):
         tasks_known = ~np.isnan(running) & (expected is not None)
@@ -209,12 +212,18 @@ def incidents(timeline: StateTimeline, events: Sequence[EventRef] = (), *,
     """The runs of DOWN steps of ``timeline``, each with its estimated start and end, its
     linked event and its RPO.
 
-    **RPO** is the consumer lag at the incident's estimated start, in records and in seconds of
-    the load offered over the step that holds the start. A task incident starts at the reading
-    before its first DOWN reading: that reading is its lag. A stall starts half a step earlier,
-    halfway between the two readings before its first DOWN reading: its lag is the mean of
-    those two (linear interpolation; the later one alone when the earlier one is missing, an
-    over-statement, never an under-statement, of a lag that grows)."""
+    **RPO** is what was not replicated yet when the incident began: the consumer lag read at
+    the first reading at or after the incident's estimated start, i.e. the reading just before
+    its first DOWN reading. For a task incident that reading *is* the start. A stall starts
+    within the step before it (estimated at its middle): a stalled task stops fetching, and
+    the lag it exports keeps the value it had when fetching stopped, so that reading holds the
+    lag at the stall's start, not the backlog piling up after it.
+
+    In seconds, RPO is the age of the oldest record not yet replicated: how long the source
+    took to produce that many records, going back from the reading over the offered rate of
+    each step (a backlog left by a burst was produced faster than the load of the moment;
+    dividing by the current rate would over-state it). Unknown when the offered rate before
+    the incident is not known far enough back."""
     frame = timeline.frame
     if frame.empty:
         return ()
@@ -228,24 +237,14 @@ def incidents(timeline: StateTimeline, events: Sequence[EventRef] = (), *,
     out = []
     for a, b in runs(down):
         first, last = int(t[a]), int(t[b - 1])
-        stall_start = cause[a] == "stall"
-        start = first - step - (step / 2 if stall_start else 0)
+        start = first - step - (step / 2 if cause[a] == "stall" else 0)
         end = last + (step / 2 if cause[b - 1] == "stall" else 0)
         linked = _link(events, start)
         seen_before = a > 0 and state[a - 1] != State.UNKNOWN.value
         seen_after = b < len(state) and state[b] != State.UNKNOWN.value
         lag_at = lag[a - 1] if seen_before else np.nan
-        if seen_before and stall_start and a > 1 and not np.isnan(lag[a - 2]) \
-                and not np.isnan(lag_at):
-            lag_at = (lag[a - 2] + lag_at) / 2
-        rate_before = offered[a - 1] if seen_before else np.nan
         rpo_records = None if np.isnan(lag_at) else float(lag_at)
-        if rpo_records is None:
-            rpo_seconds = None
-        elif rpo_records == 0:
-            rpo_seconds = 0.0
-        else:
-            rpo_seconds = float(rpo_records / rate_before) if rate_before > 0 else None
+        rpo_seconds = None if rpo_records is None else _produced_in(offered[:a], rpo_records, step)
         kinds = sorted({part for c in cause[a:b] for part in c.split("+") if part})
         out.append(Incident(
             start=ts(start), end=ts(end), duration_s=float(end - start), cause="+".join(kinds),
@@ -255,6 +254,23 @@ def incidents(timeline: StateTimeline, events: Sequence[EventRef] = (), *,
             rpo_records=rpo_records, rpo_seconds=rpo_seconds, phase=phase,
             bounded=bool(seen_before and seen_after)))
     return tuple(out)
+
+
+def _produced_in(rates: np.ndarray, records: float, step: int) -> float | None:
+    """Seconds, going back from the end of ``rates`` (records/s, one reading a step, each
+    covering the step before it), the source took to produce ``records``; ``None`` when the
+    readings run out (or are missing) first."""
+    if records <= 0:
+        return 0.0
+    left = records
+    for k, rate in enumerate(rates[::-1]):
+        if not np.isfinite(rate) or rate < 0:
+            return None
+        made = rate * step
+        if made >= left:
+            return float(k * step + (left / rate if rate > 0 else 0.0))
+        left -= made
+    return None
 
 
 def _link(events: Iterable[EventRef], start: float) -> EventRef | None:

@@ -65,8 +65,10 @@ def campaign_dict(sc: Scenario, tl: Timeline, *, url: str | None = None,
                             "loss_counter": "mm2_probe_lost_total", "selector": 'job="mm2-probe"'}
     return {
         "version": 1,
+        # the simulated campaign is decided when it ends: certificates are counted from then
         "campaign": {"name": sc.name, "client": sc.client, "timezone": sc.timezone,
-                     "language": sc.language},
+                     "language": sc.language,
+                     "decision_date": _iso(tl, max(span.end for span in tl.phases))},
         "source": {"url": url} if url else {"snapshot": snapshot},
         "metrics": metrics,
         "phases": phases,

@@ -359,6 +359,29 @@ def test_restore_times_carry_the_completeness_of_the_judged_time():
     assert "50.0%" in rt.rto.notes[0]
 
 
+def test_rpo_is_the_lag_at_the_start_and_the_age_of_its_oldest_record():
+    # rows 0-9 (readings T0+15 .. T0+150): the source produced 6,000/s up to row 3 (a burst),
+    # then 3,000/s (45,000 records a step); the lag drains; rows 7-9 are a stall
+    lag = [190_000.0, 185_000, 180_000, 175_000, 170_000, 167_000, 160_000, 160_000, 160_000,
+           160_000]
+    offered = [6000.0] * 4 + [3000.0] * 6
+    causes = [""] * 7 + ["stall"] * 3
+    (stall,) = incidents(timeline("UUUUUUUDDD", causes=causes, lag=lag, offered=offered))
+    # the stall began inside row 6's step; the stalled task's lag keeps its value then: read
+    # at row 6 (the first reading at or after the estimated start), 160,000 records
+    assert stall.start == utc(T0 + 7 * STEP - STEP / 2) and stall.rpo_records == 160_000
+    # 160,000 records: rows 6, 5, 4 produced 135,000, row 3 the last 25,000 at 6,000/s
+    # (4.17 s): the oldest record waited 49.2 s, not 160,000 / 3,000 = 53.3 s
+    assert stall.rpo_seconds == pytest.approx(45 + 25_000 / 6000)
+    # a task incident starts at the reading before its first DOWN reading: read there
+    (tasks,) = incidents(timeline("UUUUUUDDDD", lag=lag, offered=offered))
+    assert tasks.start == utc(T0 + 6 * STEP) and tasks.rpo_records == 167_000
+    assert tasks.rpo_seconds == pytest.approx(30 + 77_000 / 6000)  # rows 5, 4, then row 3
+    # production not known far enough back: the age is unknown, the records are not
+    (far,) = incidents(timeline("UUUUUUUDDD", causes=causes, lag=[1e7] * 10, offered=offered))
+    assert far.rpo_records == 1e7 and far.rpo_seconds is None
+
+
 def test_incident_edges_next_to_unknown_steps_are_not_bounded():
     tl = timeline("UUUDDUU??DDUUDD??UUDD")
     found = incidents(tl)

@@ -322,24 +322,37 @@ def test_cli_words_inconclusive_criteria_as_the_decision_document_does(dated, ca
 
 
 def test_checklist_certificate_line_shows_the_measurement(dated, campaign):
+    def line(t, c, a):
+        label = t("ck.certificates_valid")
+        (row,) = [row for table in _decision_tables(t, c, a) for row in table.rows
+                  if row[0].text == label]
+        return row
+
+    # the demo's earliest certificate expires 2027-04-15T06:55Z; its parameters give the
+    # decision date 2026-11-17T21:00Z (the campaign's end): 148.41 days, whenever it runs
     cert = next(v for v in dated.sla if v.id == "certificates")
-    # the demo's earliest certificate expires 2027-04-15T06:55Z: 140.8 days after NOW
+    assert cert.status is P and cert.value == pytest.approx(148.413, abs=0.001)
+    assert dated.certificates.basis == "decision date"
+    row = line(FR, campaign, dated)
+    assert row[0].text == "SSL/Certificats valides > 3 mois"
+    assert row[1].text == f"mesuré : 148{NBSP}j — CONFORME", row[1].text
+    assert "comptés depuis le 17/11/2026 22:00 (date de décision)" in row[2].text
+    # without a decision date: from the report's generation time, and the document says so
+    info = campaign.campaign.model_copy(update={"decision_date": None})
+    undated = campaign.model_copy(update={"campaign": info})
+    again = combine_phases(undated, dated.phases, dated.origin, None, now=NOW)
+    cert = next(v for v in again.sla if v.id == "certificates")
     assert cert.status is P and cert.value == pytest.approx(140.788, abs=0.001)
-    assert dated.certificates.counted_from == NOW
-    assert dated.certificates.basis == "report generation time"
-    tables = _decision_tables(FR, campaign, dated)
-    rows = [row for table in tables for row in table.rows
-            if row[0].text == "SSL/Certificats valides > 3 mois"]
-    (row,) = rows
-    assert row[1].text == f"mesuré : 141{NBSP}j — CONFORME", row[1].text
-    assert "comptés depuis le 25/11/2026 13:00 (date de génération du rapport)" in row[2].text
-    # a decision date in the parameters is the instant, and the documents say so
+    assert again.certificates.counted_from == NOW
+    row = line(EN, undated, again)
+    assert row[1].text == f"measured: 141{NBSP}days — PASS", row[1].text
+    assert "days counted from 2026-11-25 13:00 (report generation time)" in row[2].text
+    # a later decision date: 45 days left, under the 90 required
     info = campaign.campaign.model_copy(update={"decision_date": datetime(2027, 3, 1, tzinfo=timezone.utc)})
     decided = campaign.model_copy(update={"campaign": info})
     again = combine_phases(decided, dated.phases, dated.origin, None, now=NOW)
     cert = next(v for v in again.sla if v.id == "certificates")
     assert cert.status is F and cert.value == pytest.approx(45.289, abs=0.001)
-    (row,) = [row for table in _decision_tables(EN, decided, again) for row in table.rows
-              if row[0].text == "SSL certificates valid > 3 months"]
+    row = line(EN, decided, again)
     assert row[1].text == f"measured: 45.3{NBSP}days — FAIL", row[1].text
     assert "days counted from 2027-03-01 01:00 (decision date)" in row[2].text
