@@ -96,8 +96,9 @@ def _rebalances_agree_with_incidents(a) -> list[str]:
     out = []
     for p in a.phases.values():
         frame = p.timeline.frame
-        triggers = sorted({e.start for e in p.rebalances} | {r.start for r in p.rebalances})
-        later_events = sorted({b.start for b in p.bursts} | {e.event.start for e in p.errors})
+        # every event of the phase, and the return of a stopped worker
+        triggers = sorted({r.start for r in p.rebalances} | {e.start for e, _ in p.event_loss})
+        later_events: list = []
         for r in p.rebalances:
             if r.end is None:
                 continue
