@@ -1292,7 +1292,7 @@ def _faulty_ranges(c, name: str, faults: frozenset, draw, hot: list) -> dict[str
     if name in ("latency", "nominal") and "latency" in faults:
         a, b = span(hi=n // 2)
         put("latency_max", a, b, 9000.0)
-    if name == "errors" and "cert" in faults:  # expires in 30 days
+    if "cert" in faults:  # expires in 30 days (one certificate, read through the campaign)
         ranges["cert_expiry"] = value_frame(ranges["cert_expiry"].index,
                                             np.full(n, float(T0 + 30 * 86400)))
         hot.append((name, "cert_expiry", 0, n))
