@@ -302,8 +302,10 @@ class _Context:
 
         A live Prometheus marks a dead worker's series stale at once, but a server fed by
         remote write or a backfill keeps showing its last task counts for the whole lookback
-        window; joining on ``up == 1`` makes both count only the workers that answer."""
-        labels = ", ".join(PROFILES[self.c.metrics.profile].worker_labels)
+        window; joining on ``up == 1`` makes both count only the workers that answer. The
+        join is on the labels that tell one worker from another: ``metrics.worker_labels``,
+        by default the profile's (``instance``, or a pod name when they share an address)."""
+        labels = ", ".join(self.c.metrics.worker_identity)
         return f"({expr} and on ({labels}) ({self.sel('up')} == 1))"
 
     def tasks(self, key: str) -> str:
@@ -434,6 +436,9 @@ QUERIES: dict[str, QuerySpec] = {
                   lambda x: x.sel("up")),
         QuerySpec("cert_expiry", "unix seconds", "Earliest certificate expiry time.",
                   lambda x: f"min({x.sel('cert_expiry')})"),
+        QuerySpec("cert_expiry_by_target", "unix seconds",
+                  "Earliest certificate expiry time of each probed target.",
+                  lambda x: f"min by (instance, target) ({x.sel('cert_expiry')})"),
         QuerySpec("probe_latency_buckets", "records",
                   "End-to-end probe histogram: records per latency bucket over the range.",
                   lambda x: f"sum by (le) (increase({x.probe('_bucket')}[{x.range}]))",

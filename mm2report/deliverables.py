@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from .analyses.core import Kpi, missing
 from .evaluate import worst
-from .i18n import Texts
+from .i18n import MESSAGES, Texts
 from .notebook import Cell, Section, Table, evidence_names, evidence_text, kpi_text
 from .params import CHECKLIST_ITEMS
 from .verdicts import CRITERIA, Status, Verdict
@@ -282,7 +282,8 @@ def sla_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis", t
         (t("d.hours_needed"), Cell(t.num(proj.hours_needed) + " h" if proj.hours_needed else "—", True)),
     ])
     cannot = Section(t("d.cannot_prove"), unproven_lines(t, proj) or (t("l.none"),), level=3)
-    blocks = [Section("", (t("d.sla_intro"),), (table,), level=1)]
+    blocks = [Section("", tuple(x for x in (t("d.sla_intro"), cert_basis(t, analysis.certificates))
+                                if x), (table,), level=1)]
     if timeline is not None:
         blocks.append(timeline)
     blocks += [Section(t("d.budget"), (), (budget,)), cannot, provenance_section(t, analysis)]
@@ -309,7 +310,7 @@ def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysi
     for v in analysis.criteria:
         rows.append((f"{v.id}. {t.criterion(v)}", t(f"phase.{v.phase}") if v.phase else "—",
                      Cell(_value(t, v), True), t.threshold(v) or "—",
-                     Cell("GO" if v.go else "NOGO", status=Status.PASS if v.go else v.status),
+                     Cell(t.go(v.status), status=v.status),
                      t.reason(v), evidence_names(v.evidence)))
     criteria = Table.of([t("l.criterion"), t("d.phase"), t("l.measured"), t("l.threshold"),
                          t("l.verdict"), t("l.reason"), t("l.evidence")], rows,
@@ -333,15 +334,22 @@ def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysi
               Section(t("d.blocking"), () if blocking_rows else (t("l.none"),),
                       (blocking,) if blocking_rows else ())]
     items = {i.id: i for i in campaign.checklist}
+    cert = next((v for v in analysis.sla if v.id == "certificates"), None)
     for group in ("documentation", "configuration", "monitoring", "operations"):
         rows = []
         for item_id, (g, label_fr) in CHECKLIST_ITEMS.items():
             if g != group:
                 continue
             item = items.get(item_id)
-            status = item.status if item else "unreported"
-            rows.append((t(f"ck.{item_id}"), t(f"ck.status.{status}"),
-                         (item.evidence or "") if item else "", t.dt(item.date) if item and item.date else ""))
+            status = t(f"ck.status.{item.status if item else 'unreported'}")
+            evidence = (item.evidence or "") if item else ""
+            if item_id == "certificates_valid" and cert is not None and cert.value is not None:
+                # measured: the certificate check shows its number and verdict
+                measured = t("ck.measured", value=_value(t, cert), status=t.status(cert.status))
+                status = measured if item is None else f"{status} ; {measured}"
+                evidence = "; ".join(x for x in (evidence, cert_basis(t, analysis.certificates, "ck.cert_evidence")) if x)
+            rows.append((t(f"ck.{item_id}"), status, evidence,
+                         t.dt(item.date) if item and item.date else ""))
         blocks.append(Section(t(f"ck.group.{group}"), (), (Table.of(
             [t("d.item"), t("d.status"), t("l.evidence"), t("d.date")], rows),), level=3))
     sign = Table.of([t("d.role"), t("d.name"), t("d.date"), t("d.signature")],
@@ -349,6 +357,15 @@ def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysi
     blocks.append(Section(t("d.signatures"), (), (sign,)))
     blocks.append(provenance_section(t, analysis))
     return Document("decision-go-nogo", t("doc.decision"), tuple(blocks))
+
+
+def cert_basis(t: Texts, certs, key: str = "d.cert_basis") -> str:
+    """Which certificate expires first and the instant its days left are counted from."""
+    if certs is None or certs.counted_from is None:
+        return ""
+    basis = f"cert.basis.{certs.basis}"
+    return t(key, name=certs.earliest or "—", at=t.dt(certs.counted_from),
+             basis=t(basis) if basis in MESSAGES else certs.basis)
 
 
 def _value(t: Texts, v: Verdict) -> str:

@@ -7,8 +7,8 @@ analysis functions (:func:`analyse_phase` takes no source at all).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import verdicts as V
@@ -16,7 +16,8 @@ from .analyses.core import Evidence, Kpi, completeness, missing, seconds, to_jso
 from .analyses.data import PhaseData, fetch_phase
 from .analyses.latency import LatencyStats, baseline, latency_stats
 from .analyses.loss import LossResult, message_loss
-from .analyses.operations import Certificates, ErrorBehaviour, certificates, error_behaviour
+from .analyses.operations import (DECISION_DATE, GENERATED, Certificates, ErrorBehaviour,
+                                  certificates, error_behaviour)
 from .analyses.projection import Projection, annual_projection
 from .analyses.stability import Stability, stability
 from .analyses.state import (Availability, BurstRecovery, EventRef, Incident, Rebalance,
@@ -78,8 +79,18 @@ def _loss(campaign: "Campaign", data: PhaseData, start: datetime, end: datetime,
         probe_lost=data.probe.get("probe_lost") if probe else None)
 
 
-def analyse_phase(campaign: "Campaign", data: PhaseData) -> PhaseAnalysis:
-    """Every analysis of one phase, from the frames in ``data`` (no source access)."""
+def as_of(campaign: "Campaign", now: datetime | None = None) -> tuple[datetime, str]:
+    """The instant certificates' days left are counted from, and what it is: the campaign's
+    decision date when the parameters give one, else ``now`` (the analysis' own time)."""
+    if campaign.campaign.decision_date is not None:
+        return campaign.campaign.decision_date, DECISION_DATE
+    return now or datetime.now(timezone.utc), GENERATED
+
+
+def analyse_phase(campaign: "Campaign", data: PhaseData, *,
+                  now: datetime | None = None) -> PhaseAnalysis:
+    """Every analysis of one phase, from the frames in ``data`` (no source access);
+    ``now``: the analysis' time (see :func:`as_of`)."""
     th = campaign.thresholds
     name, start, end = data.name, data.start, data.end
     r = data.ranges
@@ -150,9 +161,11 @@ def analyse_phase(campaign: "Campaign", data: PhaseData) -> PhaseAnalysis:
             tasks_failed=r.get("tasks_failed"), heap=r.get("jvm_heap_used"), start=start, end=end,
             sustained_ratio=th.sustained_ratio, lag_threshold=th.lag_records,
             min_duration=th.soak_min_duration if name == "soak" else None)
+    at, basis = as_of(campaign, now)
+    certs = certificates(r.get("cert_expiry"), at, by_target=r.get("cert_expiry_by_target"),
+                         basis=basis)
     return PhaseAnalysis(name, start, end, timeline, found, avail, loss, lat, lag_max, exporter,
-                         workers_max=workers_max, certificates=certificates(r.get("cert_expiry"), end),
-                         **extra)
+                         workers_max=workers_max, certificates=certs, **extra)
 
 
 def _completeness(data: PhaseData, query: str, start, end) -> float:
@@ -209,15 +222,26 @@ def recovery_incidents(found: Iterable[Incident]) -> tuple[Incident, ...]:
 
 
 def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], origin: str,
-                   rules: list[dict] | None) -> CampaignAnalysis:
+                   rules: list[dict] | None, *, now: datetime | None = None) -> CampaignAnalysis:
     """Campaign-level KPIs and verdicts from the analysed phases."""
     th = campaign.thresholds
+    # one stated instant for the whole campaign: the decision date, or this analysis' time
+    at, basis = as_of(campaign, now)
+    analysed = {n: p if p.certificates is None
+                else replace(p, certificates=p.certificates.counted_at(at, basis))
+                for n, p in analysed.items()}
     all_incidents = tuple(i for p in analysed.values() for i in p.incidents)
     evidence = tuple(e for p in analysed.values() for e in p.timeline.evidence[:1])
-    restore = restore_times(recovery_incidents(all_incidents), evidence)
     total = sum(p.availability.total_s for p in analysed.values())
     down = sum(p.availability.down_s for p in analysed.values())
     unknown = sum(p.availability.unknown_s for p in analysed.values())
+    # MTTR, RTO and RPO are judged on the resilience phase and on natural incidents anywhere:
+    # unknown time in any phase, and a campaign phase not analysed at all, may hide one
+    unread = sum(max(seconds(p.end) - seconds(p.start), 0.0)
+                 for n, p in campaign.phases.items() if n not in analysed)
+    judged = total + unread
+    restore = restore_times(recovery_incidents(all_incidents), evidence,
+                            known_share=(total - unknown) / judged if judged > 0 else 0.0)
     degraded = sum(p.availability.degraded_s for p in analysed.values())
     avail = availability_of(total, down, unknown, degraded, th.availability_pct, evidence)
     # error-scenario outages last until the tester acts: left out of the projection as of MTTR
@@ -227,7 +251,7 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
                                    target_pct=th.availability_pct)
     last = max((p for p in analysed.values()), key=lambda p: p.end, default=None)
     certs = (last.certificates if last is not None and last.certificates is not None
-             else certificates(None, campaign.span.end))
+             else certificates(None, at, basis=basis))
     lat = analysed.get("latency")
     base = lat.baseline if lat is not None and lat.baseline is not None else missing(
         "latency_baseline", "ms", "no baseline window in the latency phase")
@@ -274,16 +298,19 @@ def _step_max(cap: PhaseAnalysis, step) -> Kpi:
 
 
 def evaluate(campaign: "Campaign", source: "MetricSource", *, phases: Iterable[str] | None = None,
-             progress: Callable[[str], None] | None = None) -> CampaignAnalysis:
-    """Analyse ``phases`` (default: all the campaign's phases) and judge the verdicts."""
+             progress: Callable[[str], None] | None = None,
+             now: datetime | None = None) -> CampaignAnalysis:
+    """Analyse ``phases`` (default: all the campaign's phases) and judge the verdicts;
+    ``now`` (default: the current time) is the analysis' time, see :func:`as_of`."""
     names = list(phases) if phases is not None else [n for n, _ in campaign.phases.items()]
+    now = now or datetime.now(timezone.utc)  # one instant for the whole analysis
     analysed = {}
     for name in names:
         data = fetch_phase(campaign, source, name, progress)
-        analysed[name] = analyse_phase(campaign, data)
+        analysed[name] = analyse_phase(campaign, data, now=now)
     # no rules (a snapshot recorded without them, a server without the API): criterion 9
     # falls back on the checklist
-    return combine_phases(campaign, analysed, source.origin, rules_or_none(source))
+    return combine_phases(campaign, analysed, source.origin, rules_or_none(source), now=now)
 
 
 __all__ = ["CampaignAnalysis", "PhaseAnalysis", "SCHEMA_VERSION", "analyse_phase",

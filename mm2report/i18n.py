@@ -167,6 +167,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "s.PASS": ("CONFORME", "PASS"),
     "s.FAIL": ("NON CONFORME", "FAIL"),
     "s.INCONCLUSIVE": ("NON CONCLUANT", "INCONCLUSIVE"),
+    # a GO/NOGO criterion, as the CLI and the decision document say it: INCONCLUSIVE is never
+    # GO, and never a plain measured NOGO either
+    "go.PASS": ("GO", "GO"),
+    "go.FAIL": ("NOGO", "NOGO"),
+    "go.INCONCLUSIVE": ("NOGO — non concluant", "NOGO — inconclusive"),
     "s.UP": ("disponible", "up"),
     "s.DEGRADED": ("dégradé", "degraded"),
     "s.DOWN": ("interrompu", "down"),
@@ -356,6 +361,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ck.status.not_done": ("non fait", "not done"),
     "ck.status.not_applicable": ("sans objet", "not applicable"),
     "ck.status.unreported": ("non renseigné", "not reported"),
+    "ck.measured": ("mesuré : {value} — {status}", "measured: {value} — {status}"),
+    "ck.cert_evidence": ("premier à expirer : {name} ; jours comptés depuis le {at} ({basis})",
+                         "earliest to expire: {name}; days counted from {at} ({basis})"),
+    "cert.basis.decision date": ("date de décision", "decision date"),
+    "cert.basis.report generation time": ("date de génération du rapport", "report generation time"),
+    "d.cert_basis": ("Jours restants des certificats comptés depuis le {at} ({basis}) ; premier "
+                     "certificat à expirer : {name}.",
+                     "Certificates' days left counted from {at} ({basis}); earliest to expire: "
+                     "{name}."),
     "ck.runbook": ("Runbook d'exploitation documenté", "Operations runbook documented"),
     "ck.rollback_procedure": ("Procédure de rollback prête", "Rollback procedure ready"),
     "ck.escalation_contacts": ("Contacts escalade définis", "Escalation contacts defined"),
@@ -417,6 +431,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "the Prometheus rules API was not available and {inner}"),
     "r.alerts.noexpected": ("aucune règle d'alerte attendue dans les paramètres ; {inner}",
                             "no expected alert rules in the parameters; {inner}"),
+    "r.avail.partial": ("la projection tient dans le budget annuel, mais l'état n'est connu que sur "
+                        "{pct} du temps jugé",
+                        "the projection fits the yearly budget, but the state is known over {pct} "
+                        "of the judged time only"),
     "r.phases.missing": ("phases non analysées : {phases}", "phases not analysed: {phases}"),
     "r.lat.probe": ("vrai p99 de la sonde : {inner} (la borne haute tirée des maxima, {upper}, ne "
                     "l'est pas)", "probe's true p99: {inner} (the upper bound from maxima, {upper}, is not)"),
@@ -596,6 +614,10 @@ class Texts:
 
     def status(self, status) -> str:
         return self(f"s.{getattr(status, 'value', status)}")
+
+    def go(self, status) -> str:
+        """A GO/NOGO criterion's verdict: GO, NOGO, or NOGO — inconclusive."""
+        return self(f"go.{getattr(status, 'value', status)}")
 
     def criterion(self, verdict) -> str:
         key = f"c.{verdict.id}"

@@ -177,11 +177,20 @@ def _check_metric_name(value: Any) -> str:
     return value
 
 
+def _check_label_name(value: Any) -> str:
+    if not isinstance(value, str) or not _LABEL_NAME.match(value) or value.startswith("__"):
+        raise ValueError(f"{value!r} is not a Prometheus label name (letters, digits and '_', "
+                         "not starting with a digit nor with '__')")
+    return value
+
+
 Regex = Annotated[str, BeforeValidator(_check_regex)]
+LabelName = Annotated[str, BeforeValidator(_check_label_name)]
 MetricName = Annotated[str, BeforeValidator(_check_metric_name)]
 Selector = Annotated[str, BeforeValidator(_check_selector)]
 
 _METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -449,6 +458,11 @@ class Metrics(_Strict):
     probe: Probe | None = None
     # Tasks the connector should run (tasks.max); when absent, the highest count observed.
     expected_tasks: WholeNumber | None = Field(None, ge=1, le=10_000)
+    # The labels that tell one Connect worker from another, on its series and on its ``up``:
+    # the worker-level queries keep only the workers that answer by joining on them.
+    # ``instance`` when each worker is its own scrape target; ``kubernetes_pod_name`` (or
+    # ``pod``) when the workers are scraped through one address. Default: the profile's.
+    worker_labels: tuple[LabelName, ...] | None = None
     overrides: dict[str, MetricOverride] = {}
 
     # Former name of `profile`: strimzi-jmx is the strimzi profile.
@@ -472,11 +486,38 @@ class Metrics(_Strict):
 
         return regex_escape(PROFILES[self.profile].connector(self.source_alias, self.target_alias))
 
+    @property
+    def worker_identity(self) -> tuple[str, ...]:
+        """The labels telling workers apart: ``worker_labels``, else the profile's."""
+        if self.worker_labels is not None:
+            return self.worker_labels
+        from .catalog import PROFILES
+
+        return PROFILES[self.profile].worker_labels
+
     @field_validator("source_alias", "target_alias")
     @classmethod
     def _alias(cls, value: str) -> str:
         if not re.match(r"^[A-Za-z0-9._-]+$", value):
             raise ValueError("a cluster alias holds only letters, digits, '.', '_' and '-'")
+        return value
+
+    @field_validator("worker_labels", mode="before")
+    @classmethod
+    def _labels(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError("expected a list of label names, e.g. [instance] or [kubernetes_pod_name]")
+        return value
+
+    @field_validator("worker_labels")
+    @classmethod
+    def _labels_given(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("name at least one label that tells the workers apart (e.g. instance)")
+        if len(set(value)) != len(value):
+            raise ValueError("each label may appear once")
         return value
 
     @field_validator("overrides")
@@ -668,6 +709,9 @@ class CampaignInfo(_Strict):
     client: str
     timezone: str = "Europe/Paris"
     language: Literal["fr", "en"] = "fr"
+    # The instant the GO/NOGO decision is taken: certificates' days left are counted from it.
+    # Without it, from the time the analysis is made (the report's generation time).
+    decision_date: UtcTime | None = None
 
     @field_validator("name")
     @classmethod

@@ -196,11 +196,14 @@ def read_results(path: str | os.PathLike) -> PhaseResults:
         raise ParameterError(str(path), [("results.json", f"malformed: {exc!r}")]) from None
 
 
-def combine_run(campaign: "Campaign", results: list[PhaseResults]) -> CampaignAnalysis:
+def combine_run(campaign: "Campaign", results: list[PhaseResults], *,
+                now: datetime | None = None) -> CampaignAnalysis:
     """The campaign analysis (criteria, SLA, decision) from the phases' results files.
 
     Phases are ordered as in the campaign; a results file of another campaign, or of another
-    version of the parameters file, is refused."""
+    version of the parameters file, is refused. ``now``: the report's generation time
+    (default: the current time), the instant certificates are counted from when the
+    parameters give no decision date."""
     order = [n for n, _ in campaign.phases.items()]
     digest = params_digest(campaign)
     by_phase: dict[str, PhaseResults] = {}
@@ -217,7 +220,7 @@ def combine_run(campaign: "Campaign", results: list[PhaseResults]) -> CampaignAn
     analysed = {n: by_phase[n].analysis for n in order if n in by_phase}
     origins = sorted({r.origin for r in by_phase.values()})
     rules = next((r.rules for r in by_phase.values() if r.rules is not None), None)
-    return combine_phases(campaign, analysed, "; ".join(origins), rules)
+    return combine_phases(campaign, analysed, "; ".join(origins), rules, now=now)
 
 
 __all__ = ["PhaseResults", "RESULTS_FILE", "combine_run", "from_jsonable", "load_phase",

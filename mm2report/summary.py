@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from .i18n import MESSAGES
 from .params import CHECKLIST_ITEMS, format_duration
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ def analysis_summary(a, c: "Campaign") -> str:
             lines.append(f"    {verdict}" + (f": {'; '.join(st.problems)}" if st.problems else ""))
     lines.append("  GO/NOGO criteria:")
     for v in a.criteria:
-        go = {"PASS": "GO", "FAIL": "NOGO"}.get(v.status.value, v.status.value)
+        go = MESSAGES[f"go.{v.status.value}"][1]  # the decision document's words
         lines.append(f"    {v.id:>2}. {v.title:<38} {go:<12} {v.reason[:160]}")
     lines.append("  SLA and thresholds:")
     for v in a.sla:

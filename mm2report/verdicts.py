@@ -66,6 +66,9 @@ class Verdict:
     key: str = ""
     args: tuple[tuple[str, float | str | None], ...] = ()
     parts: tuple["Verdict", ...] = ()
+    # Share of the data the verdict rests on that was there and valid (1.0: all of it; None:
+    # nothing measured, e.g. a manual item). A verdict below 1.0 can FAIL, never PASS.
+    completeness: float | None = None
 
     @property
     def go(self) -> bool:
@@ -92,22 +95,23 @@ def compare(id: str, title: str, kpi: Kpi, op: str, limit: float, *, unit: str |
         why = "; ".join(kpi.notes) or "no value"
         return Verdict(id, title, Status.INCONCLUSIVE, None, unit, threshold,
                        f"not measured: {why}", kpi.evidence, phase, "cmp.missing",
-                       args + (("why", why),))
+                       args + (("why", why),), completeness=float(kpi.completeness))
     value = kpi.value * scale
     ok = _OPS[op](value, limit)
     args += (("value", float(value)),)
     if not ok:
         return Verdict(id, title, Status.FAIL, value, unit, threshold,
                        f"{value:,.6g} {unit} does not satisfy {threshold}", kpi.evidence, phase,
-                       "cmp.fail", args)
+                       "cmp.fail", args, completeness=float(kpi.completeness))
     if kpi.completeness < 1.0:
         return Verdict(id, title, Status.INCONCLUSIVE, value, unit, threshold,
                        f"measured on {kpi.completeness:.1%} of the readings only",
                        kpi.evidence, phase, "cmp.partial",
-                       args + (("completeness", float(kpi.completeness)),))
+                       args + (("completeness", float(kpi.completeness)),),
+                       completeness=float(kpi.completeness))
     return Verdict(id, title, Status.PASS, value, unit, threshold,
                    f"{value:,.6g} {unit} satisfies {threshold}", kpi.evidence, phase, "cmp.pass",
-                   args)
+                   args, completeness=float(kpi.completeness))
 
 
 def combine(id: str, title: str, parts: Sequence[Verdict], *, phase: str | None = None,
@@ -116,7 +120,7 @@ def combine(id: str, title: str, parts: Sequence[Verdict], *, phase: str | None 
     evidence = tuple(e for p in parts for e in p.evidence)
     if not parts:
         return Verdict(id, title, Status.INCONCLUSIVE, value, unit, threshold, "nothing to judge",
-                       evidence, phase)
+                       evidence, phase, completeness=0.0)
     failed = [p for p in parts if p.status is Status.FAIL]
     unsure = [p for p in parts if p.status is Status.INCONCLUSIVE]
     if failed:
@@ -129,20 +133,38 @@ def combine(id: str, title: str, parts: Sequence[Verdict], *, phase: str | None 
                        for p in reasons)
     kept = tuple(replace(p, evidence=()) for p in parts)
     return Verdict(id, title, status, value, unit, threshold, reason, evidence, phase,
-                   "combined", parts=kept)
+                   "combined", parts=kept, completeness=least(p.completeness for p in parts))
+
+
+def least(values: Iterable[float | None]) -> float | None:
+    """The lowest of the completeness values given (``None``: nothing measured)."""
+    known = [v for v in values if v is not None]
+    return min(known) if known else None
 
 
 def fact(id: str, title: str, status: Status, reason: str, *, value=None, unit: str = "",
          threshold: str = "", evidence: Iterable[Evidence] = (), phase: str | None = None,
-         key: str = "", **args) -> Verdict:
-    """A judged fact; ``key`` and ``args`` state ``reason`` as data for other languages."""
+         key: str = "", completeness: float | None = None, **args) -> Verdict:
+    """A judged fact; ``key`` and ``args`` state ``reason`` as data for other languages;
+    ``completeness`` is that of the data it rests on (``None`` for a manual item)."""
+    if status is Status.PASS and completeness is not None and completeness < 1.0:
+        raise ValueError(f"{id}: a verdict on partial data ({completeness:.1%}) cannot PASS")
+    if completeness is not None:
+        completeness = float(completeness)
+        args["completeness"] = completeness
     return Verdict(id, title, status, value, unit, threshold, reason, tuple(evidence), phase, key,
-                   tuple(args.items()))
+                   tuple(args.items()), completeness=completeness)
 
 
 # --------------------------------------------------------------------------------------------
 # Per-phase checks shared by several criteria
 # --------------------------------------------------------------------------------------------
+
+
+def _known_share(p: "PhaseAnalysis") -> float:
+    """Share of the phase's steps whose state is known."""
+    total = p.timeline.total_s
+    return max(0.0, (total - p.availability.unknown_s) / total) if total > 0 else 0.0
 
 
 def no_downtime(p: "PhaseAnalysis") -> Verdict:
@@ -153,15 +175,15 @@ def no_downtime(p: "PhaseAnalysis") -> Verdict:
         return fact(f"{p.name}-down", "no downtime", Status.FAIL,
                     f"{len(p.incidents)} incident(s), {down:,.0f} s DOWN", value=down, unit="s",
                     threshold="= 0 s", evidence=tl.evidence, phase=p.name, key="down.fail",
-                    n=float(len(p.incidents)), down=float(down))
+                    completeness=_known_share(p), n=float(len(p.incidents)), down=float(down))
     if unknown > 0 or tl.total_s == 0:
         return fact(f"{p.name}-down", "no downtime", Status.INCONCLUSIVE,
                     f"{unknown:,.0f} s without enough data to tell", value=None, unit="s",
                     threshold="= 0 s", evidence=tl.evidence, phase=p.name, key="down.unknown",
-                    unknown=float(unknown))
+                    completeness=_known_share(p), unknown=float(unknown))
     return fact(f"{p.name}-down", "no downtime", Status.PASS, "never DOWN, every step known",
                 value=0.0, unit="s", threshold="= 0 s", evidence=tl.evidence, phase=p.name,
-                key="down.pass")
+                key="down.pass", completeness=_known_share(p))
 
 
 def no_loss(p: "PhaseAnalysis") -> Verdict:
@@ -187,10 +209,11 @@ def loaded(p: "PhaseAnalysis") -> Verdict:
         return fact(f"{p.name}-load", "load applied", Status.PASS,
                     f"{produced.value:,.0f} records produced", value=produced.value,
                     unit="records", threshold="> 0 records", phase=p.name, key="load.pass",
-                    n=float(produced.value))
+                    completeness=1.0, n=float(produced.value))  # records seen are a proof
     return fact(f"{p.name}-load", "load applied", Status.INCONCLUSIVE,
                 "no record produced during the phase (or offsets unknown)", unit="records",
-                threshold="> 0 records", phase=p.name, key="load.none")
+                threshold="> 0 records", phase=p.name, key="load.none",
+                completeness=produced.completeness)
 
 
 def lag_within(p: "PhaseAnalysis", limit: float) -> Verdict:
@@ -239,6 +262,7 @@ def criteria(analysis: "CampaignAnalysis", campaign: "Campaign",
             parts.append(fact(f"{name}-stability", "stability", status,
                               "; ".join(st.problems) or "steady throughput, bounded lag, no upward trend",
                               phase=name, key="stability.problems" if st.problems else "stability.ok",
+                              completeness=_known_share(p) if st.stable is not None else 0.0,
                               problems="; ".join(st.problems)))
         return combine(key, title, parts, phase=name)
 
@@ -264,14 +288,14 @@ def criteria(analysis: "CampaignAnalysis", campaign: "Campaign",
                             f"(recommended {c.recommended.value:,.0f})",
                             value=c.max_tested.value, unit="records/s",
                             threshold="a sustained step", evidence=c.max_tested.evidence, phase="capacity",
-                            key="cap.pass", max=float(c.max_tested.value),
+                            key="cap.pass", completeness=full, max=float(c.max_tested.value),
                             rec=float(c.recommended.value) if c.recommended.known else None))
         else:
             judged = c.steps and all(s.sustained is not None for s in c.steps)
             out.append(fact("4", CRITERIA["4"][1], Status.FAIL if judged else Status.INCONCLUSIVE,
                             "; ".join(c.max_tested.notes), unit="records/s",
                             threshold="a sustained step", evidence=c.max_tested.evidence,
-                            phase="capacity"))
+                            phase="capacity", completeness=full))
     out.append(stable_phase("5"))
     out.append(_resilience(ph.get("resilience"), th))
     out.append(_errors(ph.get("errors")))
@@ -295,11 +319,12 @@ def _latency_criterion(p: "PhaseAnalysis | None", slo: float) -> Verdict:
                        f"probe's true p99: {v.reason} (the upper bound from maxima, "
                        f"{upper.value:,.0f} ms, is not)", v.evidence + upper.evidence, "latency",
                        key="lat.probe", args=(("upper", float(upper.value)),),
-                       parts=(replace(v, evidence=()),))
+                       parts=(replace(v, evidence=()),), completeness=v.completeness)
     return Verdict("3", title, Status.INCONCLUSIVE, upper.value, upper.unit, upper.threshold,
                    f"the upper bound of p99 ({upper.value:,.0f} ms, from per-scrape maxima) is "
                    f"not under the SLO and no probe gives the true p99", upper.evidence, "latency",
-                   key="lat.unbounded", args=(("upper", float(upper.value)),))
+                   key="lat.unbounded", args=(("upper", float(upper.value)),),
+                   completeness=upper.completeness)
 
 
 def _resilience(p: "PhaseAnalysis | None", th) -> Verdict:
@@ -309,7 +334,9 @@ def _resilience(p: "PhaseAnalysis | None", th) -> Verdict:
     parts = []
     for i, inc in enumerate(p.incidents):
         what = inc.event.kind if inc.event else "unlinked"
-        k = Kpi("restore", inc.duration_s, "s", completeness=1.0, evidence=p.timeline.evidence)
+        # an incident cut by missing readings lasted at least this long: it can fail, not pass
+        k = Kpi("restore", inc.duration_s, "s", completeness=1.0 if inc.bounded else 0.0,
+                evidence=p.timeline.evidence)
         v = compare(f"resilience-incident-{i + 1}", f"incident {i + 1} ({what}) restored within RTO",
                     k, "<", rto, phase="resilience")
         parts.append(v)
@@ -317,7 +344,7 @@ def _resilience(p: "PhaseAnalysis | None", th) -> Verdict:
     parts.append(fact("resilience-known", "every step known",
                       Status.PASS if unknown == 0 and p.timeline.total_s > 0 else Status.INCONCLUSIVE,
                       f"{unknown:,.0f} s without enough data", phase="resilience",
-                      key="known", unknown=float(unknown)))
+                      key="known", completeness=_known_share(p), unknown=float(unknown)))
     parts.append(no_loss(p))
     worst = max((i.duration_s for i in p.incidents), default=0.0)
     return combine("6", CRITERIA["6"][1], parts, phase="resilience", value=worst, unit="s",
@@ -339,7 +366,9 @@ def _errors(p: "PhaseAnalysis | None") -> Verdict:
                           Status.PASS if observed else Status.INCONCLUSIVE,
                           "task state, errors and recovery observed" if observed
                           else "task state, error count or recovery not observed", phase="errors",
-                          key="errors.observed" if observed else "errors.unobserved"))
+                          key="errors.observed" if observed else "errors.unobserved",
+                          completeness=e.errors_counted.completeness if observed else min(
+                              e.errors_counted.completeness, p.timeline.completeness)))
         parts.append(compare(f"errors-{i + 1}-loss", f"{name}: no record lost", e.lost, "==", 0,
                              phase="errors"))
     parts.append(no_loss(p))
@@ -357,7 +386,8 @@ def _zero_loss(analysis: "CampaignAnalysis") -> Verdict:
     if missing_phases and v.status is Status.PASS:
         return Verdict("8", v.title, Status.INCONCLUSIVE, v.value, v.unit, v.threshold,
                        f"phases not analysed: {', '.join(missing_phases)}", v.evidence,
-                       key="phases.missing", args=(("phases", ", ".join(missing_phases)),))
+                       key="phases.missing", args=(("phases", ", ".join(missing_phases)),),
+                       completeness=v.completeness)
     return v
 
 
@@ -437,18 +467,26 @@ def sla(analysis: "CampaignAnalysis", campaign: "Campaign") -> tuple[Verdict, ..
     out = []
     proj = analysis.projection
     avail = proj.availability_pct
+    # the projection rests on the restore times and on the hours whose state is known
+    comp = min(analysis.restore.rto.completeness, analysis.availability.optimistic.completeness)
     if not avail.known:
         out.append(fact("sla-availability", "Availability", Status.INCONCLUSIVE,
                         "; ".join(avail.notes + proj.unproven), unit="%",
-                        threshold=f">= {_number(th.availability_pct)} %"))
+                        threshold=f">= {_number(th.availability_pct)} %", completeness=comp))
     else:
         status = {"proven": Status.PASS, "disproven": Status.FAIL}.get(proj.verdict_hint,
                                                                      Status.INCONCLUSIVE)
         reason = {"proven": "even the pessimistic projection fits the yearly budget",
                   "disproven": "even the optimistic projection exceeds the yearly budget"}.get(
             proj.verdict_hint, "the campaign cannot prove it: " + "; ".join(proj.unproven))
+        key = ""
+        if status is Status.PASS and comp < 1.0:
+            status, key = Status.INCONCLUSIVE, "avail.partial"
+            reason = (f"the projection fits the yearly budget, but the state is known over "
+                      f"{comp:.1%} of the judged time only")
         out.append(fact("sla-availability", "Availability", status, reason, value=avail.value,
-                        unit="%", threshold=f">= {_number(th.availability_pct)} %"))
+                        unit="%", threshold=f">= {_number(th.availability_pct)} %", key=key,
+                        completeness=comp))
     rt = analysis.restore
     out.append(compare("sla-mttr", "MTTR", rt.mttr, "<", th.mttr.total_seconds(), unit="s"))
     out.append(compare("sla-rto", "RTO", rt.rto, "<", th.rto.total_seconds(), unit="s"))

@@ -83,11 +83,53 @@ def clean(series: pd.Series) -> pd.Series:
     return values.where(np.isfinite(values))
 
 
+#: Bounds no true reading of a catalog query can leave (records/s, records, ms, tasks, ...):
+#: a count or a rate below zero, a lag beyond Kafka's offset range (2**63), a flag other than
+#: 0/1, a rate of 10 billion records/s. Such readings are data errors (a broken exporter, a
+#: corrupted snapshot), read as missing, never as an incident, a zero or a measurement.
+VALID_RANGE: dict[str, tuple[float, float]] = {
+    **{q: (0.0, 1e10) for q in ("replicated_rate", "replicated_rate_by_topic", "offered_rate",
+                                "offered_rate_by_topic", "target_rate", "record_errors_rate",
+                                "record_failures_rate")},
+    **{q: (0.0, 2.0**63) for q in ("consumer_lag", "consumer_lag_max", "consumer_lag_by_partition",
+                                   "source_offsets", "target_offsets")},
+    # ms since the record's timestamp: at most ~300 years (a clock skew gives negative ones)
+    **{q: (0.0, 1e13) for q in ("latency_max", "latency_avg", "record_age_max",
+                                "rebalance_max_time")},
+    **{q: (0.0, 1e6) for q in ("tasks_running", "tasks_total", "tasks_failed", "workers")},
+    "rebalancing": (0.0, 1.0),
+    "up": (0.0, 1.0),
+    "jvm_heap_used": (0.0, 1e15),
+    "cert_expiry": (0.0, 1e11),  # unix seconds, before the year 5138
+}
+
+
+def plausible(values, query: str | None):
+    """``values`` (a Series or a DataFrame) with the readings outside the query's
+    :data:`VALID_RANGE` (and non-finite ones) set to NaN."""
+    values = values.apply(pd.to_numeric, errors="coerce") if isinstance(values, pd.DataFrame) \
+        else pd.to_numeric(values, errors="coerce")
+    values = values.astype("float64")
+    lo, hi = VALID_RANGE.get(query or "", (-np.inf, np.inf))
+    return values.where(np.isfinite(values) & (values >= lo) & (values <= hi))
+
+
+def implausible(result: QueryResult | None) -> int:
+    """How many finite readings of ``result`` lie outside its query's valid range, plus the
+    infinite ones (NaN is a missing reading, not counted)."""
+    if result is None or result.frame.shape[1] == 0:
+        return 0
+    raw = result.frame[~result.frame.index.duplicated(keep="last")]
+    raw = raw.apply(pd.to_numeric, errors="coerce").astype("float64")
+    return int((raw.notna() & plausible(raw, result.name).isna()).to_numpy().sum())
+
+
 def aggregate(result: QueryResult | None) -> pd.Series:
-    """The single series of an aggregate query, cleaned; empty when there is no result."""
+    """The single series of an aggregate query, cleaned (readings outside the query's valid
+    range read as missing); empty when there is no result."""
     if result is None:
         return pd.Series(dtype="float64", index=pd.DatetimeIndex([], tz="UTC", name="ts"))
-    frame = result.frame
+    frame = plausible(result.frame, result.name) if result.frame.shape[1] else result.frame
     if frame.shape[1] == 0:
         return clean(pd.Series(np.nan, index=frame.index, dtype="float64"))
     if frame.shape[1] == 1:
@@ -166,5 +208,6 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
-__all__ = ["Evidence", "Kpi", "aggregate", "clean", "completeness", "epoch", "missing", "runs",
+__all__ = ["VALID_RANGE", "Evidence", "Kpi", "aggregate", "clean", "completeness", "epoch",
+           "implausible", "missing", "plausible", "runs",
            "seconds", "to_jsonable", "ts", "window"]

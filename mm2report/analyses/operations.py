@@ -14,13 +14,14 @@ given) and until the service is back to normal:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
+import pandas as pd
 
 from ..sources.base import QueryResult
-from .core import Evidence, Kpi, aggregate, clean, missing, seconds, ts, window
+from .core import Evidence, Kpi, aggregate, clean, missing, plausible, seconds, ts, window
 from .loss import LossResult
 from .state import EventRef, State, StateTimeline
 
@@ -97,30 +98,69 @@ def error_behaviour(event: EventRef, *, timeline: StateTimeline, tasks_failed: Q
                           task_failed, lost)
 
 
+#: What the days left of the certificates are counted from.
+DECISION_DATE = "decision date"  # campaign.decision_date in the parameters
+GENERATED = "report generation time"  # when the analysis was made
+
+
 @dataclass(frozen=True)
 class Certificates:
-    days_left: Kpi  # of the earliest-expiring certificate, at the end of the campaign
+    days_left: Kpi  # of the earliest-expiring certificate, at ``counted_from``
     expires: datetime | None
+    earliest: str | None = None  # which one: its target (instance / target labels)
+    counted_from: datetime | None = None
+    basis: str = DECISION_DATE  # DECISION_DATE or GENERATED
+
+    def counted_at(self, at: datetime, basis: str) -> "Certificates":
+        """The same certificates, their days left counted from ``at`` instead."""
+        k = self.days_left
+        if self.expires is None or not k.known:
+            return replace(self, counted_from=at, basis=basis)
+        which = f" ({self.earliest})" if self.earliest else ""
+        days = replace(k, value=(seconds(self.expires) - seconds(at)) / 86400,
+                       notes=(f"earliest expiry seen{which}, counted from {at.isoformat()} "
+                              f"({basis})",))
+        return replace(self, days_left=days, counted_from=at, basis=basis)
 
 
-def certificates(cert_expiry: QueryResult | None, at: datetime) -> Certificates:
-    """Days from ``at`` (the campaign's end) to the earliest certificate expiry seen."""
+def certificates(cert_expiry: QueryResult | None, at: datetime, *,
+                 by_target: QueryResult | None = None, basis: str = DECISION_DATE) -> Certificates:
+    """Days from ``at`` (the decision date, or the report's generation time: ``basis`` says
+    which) to the earliest certificate expiry seen, and which target that certificate is
+    (``by_target``: the expiry of each probed target)."""
     if cert_expiry is not None and cert_expiry.frame.shape[1] > 1:  # the earliest, whatever the query
-        s = clean(cert_expiry.frame.min(axis=1))
+        s = clean(plausible(cert_expiry.frame, "cert_expiry").min(axis=1))
     else:
-        s = aggregate(cert_expiry)
+        s = plausible(aggregate(cert_expiry), "cert_expiry")
     ev = (Evidence.of(cert_expiry),) if cert_expiry is not None else ()
     if s.notna().sum() == 0:
         return Certificates(missing("cert_days_left", "days", "no certificate expiry reading "
-                                    "(blackbox exporter probe_ssl_earliest_cert_expiry)", ev), None)
+                                    "(blackbox exporter probe_ssl_earliest_cert_expiry)", ev), None,
+                            counted_from=at, basis=basis)
     earliest = float(s.min())
-    if not -1e10 < earliest < 1e11:  # not a plausible unix time
-        return Certificates(missing("cert_days_left", "days", f"implausible expiry reading {earliest:g}",
-                                    ev), None)
+    name = _earliest_target(by_target, earliest)
+    which = f" ({name})" if name else ""
     return Certificates(Kpi("cert_days_left", (earliest - seconds(at)) / 86400, "days", evidence=ev,
                             completeness=float(s.notna().mean()),
-                            notes=("earliest expiry seen, counted from the end of the campaign",)),
-                        ts(earliest))
+                            notes=(f"earliest expiry seen{which}, counted from "
+                                   f"{at.isoformat()} ({basis})",)),
+                        ts(earliest), name, at, basis)
 
 
-__all__ = ["Certificates", "ErrorBehaviour", "certificates", "error_behaviour"]
+def _earliest_target(by_target: QueryResult | None, earliest: float) -> str | None:
+    """The labels (``instance``, ``target``) of the series whose expiry is ``earliest``."""
+    if by_target is None or by_target.frame.shape[1] == 0:
+        return None
+    frame = plausible(by_target.frame, "cert_expiry")
+    lowest = frame.min(axis=0, skipna=True)
+    if lowest.isna().all() or not np.isclose(float(lowest.min()), earliest, rtol=0, atol=1.0):
+        return None  # another query, another answer: better no name than a wrong one
+    column = lowest.idxmin()
+    names = frame.columns.names if isinstance(frame.columns, pd.MultiIndex) else [frame.columns.name]
+    values = column if isinstance(column, tuple) else (column,)
+    parts = [str(v) for n, v in zip(names, values) if n in ("instance", "target") and v]
+    return ", ".join(dict.fromkeys(parts)) or None
+
+
+__all__ = ["Certificates", "DECISION_DATE", "ErrorBehaviour", "GENERATED", "certificates",
+           "error_behaviour"]

@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from ..sources.base import QueryResult
-from .core import Evidence, Kpi, aggregate, epoch, missing, runs, seconds, ts, window
+from .core import (Evidence, Kpi, aggregate, epoch, implausible, missing, plausible, runs, seconds,
+                   ts, window)
 
 if TYPE_CHECKING:
     from ..params import Event, Thresholds
@@ -42,6 +43,10 @@ STALL_MIN_RATE = 1.0
 LINK_BEFORE = 60  # s: an event may be logged up to this long after the incident began
 LINK_AFTER = 600  # s: an incident up to this long after the event's end is still its effect
 PRE_BURST = 300  # s: the lag baseline of a burst is the highest lag of the 5 minutes before it
+#: A rebalance is over at the first reading after which its end condition keeps holding for
+#: this many more readings: a task count back to normal for one scrape, then short again, is
+#: not the end (the incident analysis of the same event would still see tasks missing).
+REBALANCE_HOLD = 2
 
 
 class State(str, Enum):
@@ -115,6 +120,11 @@ def service_states(
             notes.append(f"expected tasks not given: taken as the highest assigned count, {expected:g}")
         else:
             notes.append("expected tasks unknown: task counts cannot prove DOWN or UP")
+    for r in (tasks_running, offered, replicated, latency_max, lag, tasks_total, up, target_rate):
+        bad = implausible(r)
+        if bad:
+            notes.append(f"{bad} reading(s) of {r.name or r.promql} out of range (data errors), "
+                         "read as missing")
     running = _aligned(tasks_running, index)
     offered_rate = _aligned(offered, index)
     replicated_rate = _aligned(replicated, index)
@@ -125,9 +135,12 @@ def service_states(
     lag_records = _aligned(lag, index)
     workers_dead = np.zeros(len(index), bool)
     if up is not None and up.frame.shape[1]:
-        ups = up.frame.apply(pd.to_numeric, errors="coerce")
-        ups = ups[~ups.index.duplicated(keep="last")].reindex(index)
-        workers_dead = (ups.notna().any(axis=1) & (ups.fillna(0) == 0).all(axis=1)).to_numpy()
+        raw = up.frame.apply(pd.to_numeric, errors="coerce").astype("float64")
+        raw = raw[~raw.index.duplicated(keep="last")].reindex(index)
+        ups = plausible(raw, up.name or "up")
+        broken = (raw.notna() & ups.isna()).any(axis=1)  # a data error proves nothing
+        workers_dead = (ups.notna().any(axis=1) & (ups.fillna(0) == 0).all(axis=1)
+                        & ~broken).to_numpy()
 
     with np.errstate(invalid="ignore"):
         tasks_known = ~np.isnan(running) & (expected is not None)
@@ -185,43 +198,79 @@ class Incident:
     event: EventRef | None
     detected_after_s: float | None  # first DOWN reading - event start
     restored_after_s: float | None  # estimated end - event start
-    rpo_records: float | None  # consumer lag just before the incident
+    rpo_records: float | None  # consumer lag at the incident's estimated start
     rpo_seconds: float | None  # that lag in seconds of production
     phase: str | None = None
+    # Both edges seen: the readings just before and just after the DOWN run are known and
+    # inside the phase. Otherwise the incident may have begun earlier or ended later than
+    # measured: its duration is a lower bound, and its RPO is not known.
+    bounded: bool = True
 
 
 def incidents(timeline: StateTimeline, events: Sequence[EventRef] = (), *,
               phase: str | None = None) -> tuple[Incident, ...]:
+    """The runs of DOWN steps of ``timeline``, each with its estimated start and end, its
+    linked event and its RPO.
+
+    **RPO** is what was not replicated yet when the incident began: the consumer lag read at
+    the first reading at or after the incident's estimated start, i.e. the reading just before
+    its first DOWN reading. For a task incident that reading *is* the start. A stall starts
+    within the step before it (estimated at its middle): a stalled task stops fetching, and
+    the lag it exports keeps the value it had when fetching stopped, so that reading holds the
+    lag at the stall's start, not the backlog piling up after it.
+
+    In seconds, RPO is the age of the oldest record not yet replicated: how long the source
+    took to produce that many records, going back from the reading over the offered rate of
+    each step (a backlog left by a burst was produced faster than the load of the moment;
+    dividing by the current rate would over-state it). Unknown when the offered rate before
+    the incident is not known far enough back."""
     frame = timeline.frame
     if frame.empty:
         return ()
     step = timeline.step
     t = epoch(frame.index)
-    down = (frame["state"] == State.DOWN.value).to_numpy()
+    state = frame["state"].to_numpy()
+    down = state == State.DOWN.value
     cause = frame["cause"].to_numpy()
+    lag = frame["lag_records"].to_numpy(dtype="float64")
+    offered = frame["offered_rate"].to_numpy(dtype="float64")
     out = []
     for a, b in runs(down):
         first, last = int(t[a]), int(t[b - 1])
         start = first - step - (step / 2 if cause[a] == "stall" else 0)
         end = last + (step / 2 if cause[b - 1] == "stall" else 0)
         linked = _link(events, start)
-        lag_before = frame["lag_records"].iloc[a - 1] if a > 0 else np.nan
-        rate_before = frame["offered_rate"].iloc[a - 1] if a > 0 else np.nan
-        rpo_records = None if np.isnan(lag_before) else float(lag_before)
-        if rpo_records is None:
-            rpo_seconds = None
-        elif rpo_records == 0:
-            rpo_seconds = 0.0
-        else:
-            rpo_seconds = float(rpo_records / rate_before) if rate_before and rate_before > 0 else None
+        seen_before = a > 0 and state[a - 1] != State.UNKNOWN.value
+        seen_after = b < len(state) and state[b] != State.UNKNOWN.value
+        lag_at = lag[a - 1] if seen_before else np.nan
+        rpo_records = None if np.isnan(lag_at) else float(lag_at)
+        rpo_seconds = None if rpo_records is None else _produced_in(offered[:a], rpo_records, step)
         kinds = sorted({part for c in cause[a:b] for part in c.split("+") if part})
         out.append(Incident(
             start=ts(start), end=ts(end), duration_s=float(end - start), cause="+".join(kinds),
             first_down=ts(first), last_down=ts(last), event=linked,
             detected_after_s=None if linked is None else first - seconds(linked.start),
             restored_after_s=None if linked is None else end - seconds(linked.start),
-            rpo_records=rpo_records, rpo_seconds=rpo_seconds, phase=phase))
+            rpo_records=rpo_records, rpo_seconds=rpo_seconds, phase=phase,
+            bounded=bool(seen_before and seen_after)))
     return tuple(out)
+
+
+def _produced_in(rates: np.ndarray, records: float, step: int) -> float | None:
+    """Seconds, going back from the end of ``rates`` (records/s, one reading a step, each
+    covering the step before it), the source took to produce ``records``; ``None`` when the
+    readings run out (or are missing) first."""
+    if records <= 0:
+        return 0.0
+    left = records
+    for k, rate in enumerate(rates[::-1]):
+        if not np.isfinite(rate) or rate < 0:
+            return None
+        made = rate * step
+        if made >= left:
+            return float(k * step + (left / rate if rate > 0 else 0.0))
+        left -= made
+    return None
 
 
 def _link(events: Iterable[EventRef], start: float) -> EventRef | None:
@@ -285,30 +334,49 @@ class RestoreTimes:
     count: int
 
 
-def restore_times(incident_list: Sequence[Incident], evidence: Sequence[Evidence] = ()) -> RestoreTimes:
-    """MTTR (mean duration), RTO (longest), RPO (largest lag at failure) of the incidents."""
+def restore_times(incident_list: Sequence[Incident], evidence: Sequence[Evidence] = (), *,
+                  known_share: float = 1.0) -> RestoreTimes:
+    """MTTR (mean duration), RTO (longest), RPO (largest lag at failure) of the incidents.
+
+    ``known_share`` is the share of the judged time (every step an incident counted here could
+    have been seen in) whose state is known. Unknown time may hide an incident, or a longer
+    one: each KPI's completeness is at most ``known_share``, and also at most the share of
+    incidents seen whole (:attr:`Incident.bounded`: a duration cut by missing readings is a
+    lower bound) and, for RPO, the share of incidents whose lag at the start is known. The
+    values are those of the incidents seen: a breach among them is a breach (FAIL), anything
+    else on partial data is INCONCLUSIVE (see :func:`mm2report.verdicts.compare`)."""
     ev = tuple(evidence)
+    known_share = float(min(max(known_share, 0.0), 1.0))
+    partial = (f"state known over {known_share:.1%} of the judged time",) if known_share < 1 else ()
     if not incident_list:
-        reason = "no incident observed: nothing to restore"
-        return RestoreTimes(missing("mttr", "s", reason, ev, 1.0), missing("rto", "s", reason, ev, 1.0),
-                            missing("rpo_seconds", "s", reason, ev, 1.0),
-                            missing("rpo_records", "records", reason, ev, 1.0), 0)
+        reason = ("no incident observed: nothing to restore" if known_share >= 1 else
+                  f"no incident observed, but the state is known over {known_share:.1%} of the "
+                  "judged time only")
+        return RestoreTimes(missing("mttr", "s", reason, ev, known_share),
+                            missing("rto", "s", reason, ev, known_share),
+                            missing("rpo_seconds", "s", reason, ev, known_share),
+                            missing("rpo_records", "records", reason, ev, known_share), 0)
+    n = len(incident_list)
     durations = [i.duration_s for i in incident_list]
-    note = (f"{len(durations)} incident(s); durations exact to one step",)
-    mttr = Kpi("mttr", float(np.mean(durations)), "s", evidence=ev, completeness=1.0, notes=note)
-    rto = Kpi("rto", float(np.max(durations)), "s", evidence=ev, completeness=1.0, notes=note)
-    secs = [i.rpo_seconds for i in incident_list]
-    recs = [i.rpo_records for i in incident_list]
-    known_s = [x for x in secs if x is not None]
-    known_r = [x for x in recs if x is not None]
-    share = len(known_r) / len(recs)
-    rpo_s = (Kpi("rpo_seconds", float(max(known_s)), "s", evidence=ev, completeness=share)
-             if len(known_s) == len(secs) else
-             missing("rpo_seconds", "s", "the lag before an incident is unknown", ev, share))
-    rpo_r = (Kpi("rpo_records", float(max(known_r)), "records", evidence=ev, completeness=share)
-             if len(known_r) == len(recs) else
-             missing("rpo_records", "records", "the lag before an incident is unknown", ev, share))
-    return RestoreTimes(mttr, rto, rpo_s, rpo_r, len(durations))
+    whole = sum(1 for i in incident_list if i.bounded)
+    comp = min(known_share, whole / n)
+    note = (f"{n} incident(s); durations exact to one step",) + partial + (
+        (f"{n - whole} incident(s) cut by missing readings: their durations are lower bounds",)
+        if whole < n else ())
+    mttr = Kpi("mttr", float(np.mean(durations)), "s", evidence=ev, completeness=comp, notes=note)
+    rto = Kpi("rto", float(np.max(durations)), "s", evidence=ev, completeness=comp, notes=note)
+
+    def rpo(name: str, unit: str, values: list[float | None]) -> Kpi:
+        known = [x for x in values if x is not None and np.isfinite(x)]
+        share = min(known_share, len(known) / n)
+        if not known:
+            return missing(name, unit, "the lag at the start of the incidents is unknown", ev, share)
+        notes = partial + ((f"lag at the start unknown for {n - len(known)} of {n} incident(s)",)
+                           if len(known) < n else ())
+        return Kpi(name, float(max(known)), unit, evidence=ev, completeness=share, notes=notes)
+
+    return RestoreTimes(mttr, rto, rpo("rpo_seconds", "s", [i.rpo_seconds for i in incident_list]),
+                        rpo("rpo_records", "records", [i.rpo_records for i in incident_list]), n)
 
 
 # --------------------------------------------------------------------------------------------
@@ -333,10 +401,13 @@ def rebalances(events: Sequence[EventRef], *, tasks_running: QueryResult, rebala
                target_rate: QueryResult | None = None,
                timeline: StateTimeline | None = None) -> tuple[Rebalance, ...]:
     """Rebalance span of each worker event: from the event until every expected task runs,
-    no worker is rebalancing and replication flows (records replicated, or no lag).
+    no worker is rebalancing and replication flows (records replicated, or no lag), and the
+    service state of the step is not DOWN (``timeline``), so that the rebalance and incident
+    analyses of one event never contradict each other.
 
-    The end is the first reading where all of that holds, minus half a step (it became true
-    somewhere in the step before the reading)."""
+    The end is the first reading where all of that holds and keeps holding for
+    :data:`REBALANCE_HOLD` more readings, minus half a step (it became true somewhere in the
+    step before the reading)."""
     running = aggregate(tasks_running)
     rebal = aggregate(rebalancing)
     rate = aggregate(replicated)
@@ -347,6 +418,7 @@ def rebalances(events: Sequence[EventRef], *, tasks_running: QueryResult, rebala
     step = tasks_running.step
     # readings where every worker is down carry no task count, yet are known not to be done
     all_down = (timeline.frame["cause"] == "workers") if timeline is not None else None
+    state_down = (timeline.frame["state"] == State.DOWN.value) if timeline is not None else None
     out = []
     for ev in events:
         if ev.kind not in ("worker_stop", "worker_restart", "worker_add"):
@@ -357,12 +429,12 @@ def rebalances(events: Sequence[EventRef], *, tasks_running: QueryResult, rebala
         for trigger, at in triggers:
             out.append(_one_rebalance(ev, trigger, at, end, step, running, rebal, rate, lag_s,
                                       connect, expected_tasks, all_down, tasks_running, rebalancing,
-                                      replicated, rebalance_max_time))
+                                      replicated, rebalance_max_time, state_down=state_down))
     return tuple(out)
 
 
 def _one_rebalance(ev, trigger, at, end, step, running, rebal, rate, lag_s, connect, expected,
-                   all_down, *results) -> Rebalance:
+                   all_down, *results, state_down=None) -> Rebalance:
     evidence = tuple(Evidence.of(r, at, end) for r in results if r is not None)
     seg = pd.DataFrame({"running": window(running, at, end), "rebalancing": window(rebal, at, end)})
     seg["rate"] = window(rate, at, end).reindex(seg.index)
@@ -372,10 +444,18 @@ def _one_rebalance(ev, trigger, at, end, step, running, rebal, rate, lag_s, conn
         known |= all_down.reindex(seg.index, fill_value=False)
     done = known & (seg["running"] >= (expected or np.inf)) & (seg["rebalancing"] == 0) & (
         (seg["rate"] > 0) | (seg["lag"] == 0))
+    if state_down is not None:
+        done &= ~state_down.reindex(seg.index, fill_value=False)
+    # over at a reading only when the condition keeps holding for the next REBALANCE_HOLD ones
+    held = done.to_numpy().copy()
+    for k in range(1, REBALANCE_HOLD + 1):
+        held[: len(held) - k] &= done.to_numpy()[k:]
+        held[len(held) - k:] = False
+    done = pd.Series(held, index=seg.index)
     completeness = float(known.mean()) if len(seg) else 0.0
     if expected is None or not done.any():
         reason = ("expected task count unknown" if expected is None
-                  else "not back to normal before the phase ended")
+                  else "not back to normal for good before the phase ended")
         span = missing("rebalance_span", "s", reason, evidence, completeness)
         finished = None
     else:

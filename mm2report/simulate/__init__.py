@@ -58,13 +58,17 @@ def campaign_dict(sc: Scenario, tl: Timeline, *, url: str | None = None,
         "expected_tasks": sc.mm2.tasks,
         "overrides": {"cert_expiry": {"selector": 'job="blackbox"'}},
     }
+    if sc.worker_label != "instance":
+        metrics["worker_labels"] = [sc.worker_label]
     if sc.probe:
         metrics["probe"] = {"histogram": "mm2_probe_latency_seconds",
                             "loss_counter": "mm2_probe_lost_total", "selector": 'job="mm2-probe"'}
     return {
         "version": 1,
+        # the simulated campaign is decided when it ends: certificates are counted from then
         "campaign": {"name": sc.name, "client": sc.client, "timezone": sc.timezone,
-                     "language": sc.language},
+                     "language": sc.language,
+                     "decision_date": _iso(tl, max(span.end for span in tl.phases))},
         "source": {"url": url} if url else {"snapshot": snapshot},
         "metrics": metrics,
         "phases": phases,

@@ -62,14 +62,19 @@ def _buckets(values: np.ndarray, t: np.ndarray, reducer, width: int) -> np.ndarr
     return out
 
 
-def worker_labels(w: int) -> dict[str, str]:
-    return {
+def worker_labels(w: int, identity: str = "instance") -> dict[str, str]:
+    """Labels of worker ``w``'s series. With ``identity="kubernetes_pod_name"`` they carry no
+    ``instance`` (the workers are scraped through one address and told apart by pod)."""
+    labels = {
         "job": "mm2-metrics",
         "namespace": "kafka",
         "strimzi_io_cluster": "mm2",
         "kubernetes_pod_name": f"mm2-mirrormaker2-{w}",
         "instance": f"mm2-mirrormaker2-{w}:9404",
     }
+    if identity != "instance":
+        del labels["instance"]
+    return labels
 
 
 def write_metrics(sc: Scenario, tl: Timeline, out: IO[str]) -> int:
@@ -128,14 +133,14 @@ def _mm2_partition_metrics(sc: Scenario, tl: Timeline, s: _Scrapes, om: OpenMetr
                 continue
             born = int(np.flatnonzero(tl.incarnation[:, k] == i)[0])
             before = written[born - 1, p] if born > 0 else 0
-            labels = {**worker_labels(w), **base}
+            labels = {**worker_labels(w, sc.worker_label), **base}
             om.series(MSC + "record_count", labels, s.epoch[ok], written[t[ok], p] - before)
             om.series(MSC + "replication_latency_ms_max", labels, s.epoch[ok], lat_max[ok, p])
             om.series(MSC + "replication_latency_ms_avg", labels, s.epoch[ok], lat_avg[ok, p])
             om.series(MSC + "record_age_ms_max", labels, s.epoch[ok], age_max[ok, p])
             client = f'"{a}->{b}|{a}->{b}.MirrorSourceConnector-{k}|replication-consumer"'
             om.series("kafka_consumer_fetch_manager_records_lag",
-                      {**worker_labels(w), "clientid": client, "topic": topic,
+                      {**worker_labels(w, sc.worker_label), "clientid": client, "topic": topic,
                        "partition": str(part)}, s.epoch[ok], lag[t[ok], p])
 
 
@@ -155,7 +160,7 @@ def _worker_metrics(sc: Scenario, tl: Timeline, s: _Scrapes, om: OpenMetricsWrit
     heap = _heap(sc, tl)
     errors_cum = np.cumsum(tl.errors, axis=0)
     for w in range(tl.W):
-        labels = worker_labels(w)
+        labels = worker_labels(w, sc.worker_label)
         joined = tl.joined[t, w] & s.answered(f"worker-{w}")
         alive = tl.alive[t, w] & joined
         if joined.any():

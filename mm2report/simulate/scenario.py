@@ -129,6 +129,9 @@ class Scenario(_Strict):
     topics: Topics = Topics()
     mm2: Mm2 = Mm2()
     probe: bool = False
+    # What tells the workers apart in their series: their own scrape address (``instance``),
+    # or only their pod name (scraped through one address: no ``instance`` label)
+    worker_label: Literal["instance", "kubernetes_pod_name"] = "instance"
     phases: tuple[SimPhase, ...]
     faults: Faults = Faults()
 

@@ -24,6 +24,7 @@ def mismatches(analysis: CampaignAnalysis, truth: dict, step: int = 15) -> list[
     out += _criteria(analysis, truth)
     out += _incidents(analysis, truth, step)
     out += _rebalances(analysis, truth, step)
+    out += _rebalances_agree_with_incidents(analysis)
     out += _bursts(analysis, truth, step)
     out += _capacity(analysis, truth)
     out += _loss(analysis, truth)
@@ -85,6 +86,34 @@ def _rebalances(a, truth, step) -> list[str]:
         elif not got[0].span.known or abs(got[0].span.value - want["span_s"]) > step:
             out.append(f"rebalance {want['kind']}/{want['trigger']} at {want['start']}: "
                        f"{got[0].span.value} s measured, {want['span_s']} s true")
+    return out
+
+
+def _rebalances_agree_with_incidents(a) -> list[str]:
+    """The rebalance and incident analyses of one event never contradict each other: once a
+    rebalance is over, no step is DOWN until the next trigger (a stopped worker's return,
+    the next event) or the phase's end."""
+    out = []
+    for p in a.phases.values():
+        frame = p.timeline.frame
+        # every event of the phase, and the return of a stopped worker
+        triggers = sorted({r.start for r in p.rebalances} | {e.start for e, _ in p.event_loss})
+        later_events: list = []
+        for r in p.rebalances:
+            if r.end is None:
+                continue
+            until = min([t for t in triggers + later_events if t > r.start] + [p.end])
+            after = frame[(frame.index > r.end) & (frame.index <= until)]
+            down = after.index[after["state"] == "DOWN"]
+            if len(down):
+                out.append(f"rebalance {r.kind}/{r.trigger} at {r.start.isoformat()} over at "
+                           f"{r.end.isoformat()}, but DOWN at {down[0].isoformat()}")
+        for i in p.incidents:  # an incident of a worker event ends by its rebalance's end
+            ends = [r.end for r in p.rebalances
+                    if r.end is not None and i.start < r.end and i.end > r.start]
+            if ends and i.end > max(ends):
+                out.append(f"incident at {i.start.isoformat()} ends {i.end.isoformat()}, after "
+                           f"its rebalance was over ({max(ends).isoformat()})")
     return out
 
 

@@ -13,6 +13,8 @@ service-state grid of a range ``[T0, ...]`` starts at reading 1 (steps ``(T - st
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
@@ -26,7 +28,7 @@ from mm2report.analyses.core import Kpi, missing
 from mm2report.analyses.latency import (baseline, block_bootstrap, latency_stats,
                                         probe_percentiles, weighted_quantiles)
 from mm2report.analyses.loss import message_loss
-from mm2report.analyses.operations import certificates, error_behaviour
+from mm2report.analyses.operations import DECISION_DATE, GENERATED, certificates, error_behaviour
 from mm2report.analyses.projection import annual_projection
 from mm2report.analyses.stability import stability
 from mm2report.analyses.state import (EventRef, Incident, State, StateTimeline, availability,
@@ -327,11 +329,66 @@ def test_restore_times_mean_worst_and_rpo():
     assert rt.mttr.value == pytest.approx((45 + 60 + 90) / 3)  # 65 s
     assert rt.rto.value == 90.0  # the worst
     assert rt.rpo_seconds.value == 10.0 and rt.rpo_records.value == 2000.0
-    # one incident without a lag reading before it: RPO not measured, MTTR/RTO still are
+    # one incident without a lag reading before it: RPO is the worst of the three seen, on
+    # 3/4 of the incidents (it can FAIL, never PASS); MTTR/RTO are still complete
     rt = restore_times(found + [incident(30, rpo_records=None, rpo_seconds=None)])
-    assert not rt.rpo_seconds.known and not rt.rpo_records.known
+    assert rt.rpo_seconds.value == 10.0 and rt.rpo_records.value == 2000.0
     assert rt.rpo_records.completeness == pytest.approx(3 / 4)
+    assert V.compare("rpo", "RPO", rt.rpo_seconds, "<", 60).status is V.Status.INCONCLUSIVE
+    assert V.compare("rpo", "RPO", rt.rpo_seconds, "<", 5).status is V.Status.FAIL
     assert rt.mttr.value == pytest.approx((45 + 60 + 90 + 30) / 4) and rt.rto.value == 90.0
+    assert rt.rto.completeness == 1.0
+
+
+def test_restore_times_carry_the_completeness_of_the_judged_time():
+    found = [incident(45), incident(90)]
+    # a tenth of the judged time unknown: a longer incident may hide there
+    rt = restore_times(found, known_share=0.9)
+    for k in (rt.mttr, rt.rto, rt.rpo_seconds, rt.rpo_records):
+        assert k.completeness == pytest.approx(0.9)
+    assert V.compare("rto", "RTO", rt.rto, "<", 300).status is V.Status.INCONCLUSIVE
+    assert V.compare("rto", "RTO", rt.rto, "<", 60).status is V.Status.FAIL  # 90 s seen
+    # an incident cut by missing readings: its 45 s are a lower bound
+    cut = dataclasses.replace(incident(45), bounded=False)
+    rt = restore_times([cut, incident(90)])
+    assert rt.rto.completeness == pytest.approx(0.5) and rt.rto.value == 90.0
+    assert V.compare("rto", "RTO", rt.rto, "<", 300).status is V.Status.INCONCLUSIVE
+    # no incident seen in partly unknown time proves nothing either
+    rt = restore_times([], known_share=0.5)
+    assert rt.rto.completeness == 0.5 and "0.5" not in rt.rto.notes[0]
+    assert "50.0%" in rt.rto.notes[0]
+
+
+def test_rpo_is_the_lag_at_the_start_and_the_age_of_its_oldest_record():
+    # rows 0-9 (readings T0+15 .. T0+150): the source produced 6,000/s up to row 3 (a burst),
+    # then 3,000/s (45,000 records a step); the lag drains; rows 7-9 are a stall
+    lag = [190_000.0, 185_000, 180_000, 175_000, 170_000, 167_000, 160_000, 160_000, 160_000,
+           160_000]
+    offered = [6000.0] * 4 + [3000.0] * 6
+    causes = [""] * 7 + ["stall"] * 3
+    (stall,) = incidents(timeline("UUUUUUUDDD", causes=causes, lag=lag, offered=offered))
+    # the stall began inside row 6's step; the stalled task's lag keeps its value then: read
+    # at row 6 (the first reading at or after the estimated start), 160,000 records
+    assert stall.start == utc(T0 + 7 * STEP - STEP / 2) and stall.rpo_records == 160_000
+    # 160,000 records: rows 6, 5, 4 produced 135,000, row 3 the last 25,000 at 6,000/s
+    # (4.17 s): the oldest record waited 49.2 s, not 160,000 / 3,000 = 53.3 s
+    assert stall.rpo_seconds == pytest.approx(45 + 25_000 / 6000)
+    # a task incident starts at the reading before its first DOWN reading: read there
+    (tasks,) = incidents(timeline("UUUUUUDDDD", lag=lag, offered=offered))
+    assert tasks.start == utc(T0 + 6 * STEP) and tasks.rpo_records == 167_000
+    assert tasks.rpo_seconds == pytest.approx(30 + 77_000 / 6000)  # rows 5, 4, then row 3
+    # production not known far enough back: the age is unknown, the records are not
+    (far,) = incidents(timeline("UUUUUUUDDD", causes=causes, lag=[1e7] * 10, offered=offered))
+    assert far.rpo_records == 1e7 and far.rpo_seconds is None
+
+
+def test_incident_edges_next_to_unknown_steps_are_not_bounded():
+    tl = timeline("UUUDDUU??DDUUDD??UUDD")
+    found = incidents(tl)
+    assert [i.bounded for i in found] == [True, False, False, False]
+    assert found[1].rpo_records is None  # the state before it is unknown: so is its start
+    assert incidents(timeline("DDUUU"))[0].bounded is False  # began before the phase
+    assert incidents(timeline("UUUDD"))[0].bounded is False  # still down at its end
 
 
 def test_no_incident_means_restore_times_not_measured():
@@ -383,6 +440,31 @@ def test_rebalance_span_ends_half_a_step_before_the_first_reading_where_all_is_b
     assert rejoin.start == utc(T0 + 400) and rejoin.end == utc(T0 + 427.5)
     assert rejoin.span.value == pytest.approx(27.5)
     assert rejoin.connect_max_time.value == 4000.0
+
+
+def test_rebalance_ends_only_once_the_tasks_keep_running():
+    running, rebal, rate, lag, connect = _rebalance_data()
+    running[13] = 3.0  # back to 4 tasks at reading 12, one missing again at reading 13
+    kw = dict(rebalancing=agg(rebal), replicated=agg(rate), lag=agg(lag),
+              rebalance_max_time=agg(connect), expected_tasks=4, end=at(35))
+    (r,) = rebalances([event("worker_restart", 100)], tasks_running=agg(running), **kw)
+    # readings 14, 15, 16 all back: over at 14 (T0+210), minus half a step: 102.5 s
+    assert r.end == utc(T0 + 202.5) and r.span.value == pytest.approx(102.5)
+    # the incident analysis of the same timeline sees reading 13 DOWN: no contradiction
+    causes = ["tasks" if (7 <= k <= 10 or k == 13) else "" for k in range(1, 36)]
+    tl = timeline("".join("D" if c else "U" for c in causes), causes=causes)
+    down_after = [i for i in incidents(tl) if i.last_down > r.end]
+    assert down_after == []
+    # a step the timeline calls DOWN (a stall the task counts do not show) is not the end
+    stall = ["stall" if k == 14 else c for k, c in zip(range(1, 36), causes)]
+    tl = timeline("".join("D" if c else "U" for c in stall), causes=stall)
+    (r,) = rebalances([event("worker_restart", 100)], tasks_running=agg(running), timeline=tl,
+                      **kw)
+    assert r.end == utc(T0 + 217.5)
+    # back for good only at the last readings of the phase: not seen to hold, not measured
+    late = [3.0] * 34 + [4.0, 4.0]
+    (r,) = rebalances([event("worker_restart", 100)], tasks_running=agg(late), **kw)
+    assert not r.span.known and "for good" in r.span.notes[0]
 
 
 def test_rebalance_through_readings_where_every_worker_is_down():
@@ -1097,6 +1179,33 @@ def test_certificates_days_left_of_the_earliest_expiry():
     none = certificates(None, utc(T0))
     assert not none.days_left.known and none.expires is None
     assert not certificates(no_series(3), utc(T0)).days_left.known
+
+
+def test_certificates_name_the_earliest_and_say_where_days_are_counted_from():
+    day = 86400
+    index = pd.DatetimeIndex(pd.to_datetime([T0, T0 + STEP], unit="s", utc=True), name="ts")
+    cols = pd.MultiIndex.from_tuples([("primary-kafka-bootstrap:9093", ""),
+                                      ("backup-kafka-bootstrap:9093", "")],
+                                     names=["instance", "target"])
+    frame = pd.DataFrame([[T0 + 200 * day, T0 + 150 * day]] * 2, index=index, columns=cols)
+    by_target = QueryResult("cert_expiry_by_target", "", utc(T0), utc(T0 + STEP), STEP, "t", frame)
+    expiry = agg([T0 + 150 * day] * 2, name="cert_expiry")
+    c = certificates(expiry, utc(T0 + 10 * day), by_target=by_target, basis=GENERATED)
+    assert c.earliest == "backup-kafka-bootstrap:9093"
+    assert c.days_left.value == pytest.approx(140.0)
+    assert c.counted_from == utc(T0 + 10 * day) and c.basis == "report generation time"
+    assert "backup-kafka-bootstrap:9093" in c.days_left.notes[0]
+    assert "report generation time" in c.days_left.notes[0]
+    # counted again from a decision date: the same certificate, 100 days left
+    d = c.counted_at(utc(T0 + 50 * day), DECISION_DATE)
+    assert d.days_left.value == pytest.approx(100.0) and d.earliest == c.earliest
+    assert "decision date" in d.days_left.notes[0]
+    # a per-target answer that disagrees with the earliest expiry names nothing
+    other = certificates(agg([T0 + 99 * day] * 2, name="cert_expiry"), utc(T0), by_target=by_target)
+    assert other.earliest is None and other.days_left.value == pytest.approx(99.0)
+    # an impossible expiry (beyond the year 5000, negative) is a data error, not a date
+    bad = certificates(agg([1e308, -5.0], name="cert_expiry"), utc(T0))
+    assert not bad.days_left.known
 
 
 # ------------------------------------------------------------------------------------------

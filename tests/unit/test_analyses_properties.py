@@ -852,7 +852,8 @@ def campaign_dict(expected_tasks: int | None = 4) -> dict:
              "end": _iso(T0 + 6 * H + 1200), "target": "poison-pill"}]},
     }
     d = {
-        "campaign": {"name": "props", "client": "Test"},
+        # certificates counted from a fixed instant: the same analysis whenever it runs
+        "campaign": {"name": "props", "client": "Test", "decision_date": _iso(T0 + 7 * H)},
         "source": {"url": "http://127.0.0.1:9"},
         "metrics": {"source_alias": "primary", "target_alias": "backup", "topics": "orders",
                     "source_exporter_selector": 'job="src"', "target_exporter_selector": 'job="tgt"'},
@@ -1242,6 +1243,145 @@ def test_campaign_without_any_data_is_never_go():
     data_verdicts = [v for v in ca.criteria if v.id not in ("9", "10")] + list(ca.sla)
     assert not [v.id for v in data_verdicts if v.status is Status.PASS]
     assert not ca.decision.go
+
+
+# ------------------------------------------------------------------------------------------
+# Less data never helps: a verdict that is FAIL or INCONCLUSIVE on some readings stays short of
+# PASS when readings are deleted (windows, whole families, whole phases) or replaced by values
+# no true reading can take (NaN, ±inf, 1e308, negative counts, rates and lags)
+# ------------------------------------------------------------------------------------------
+
+#: What a faulty campaign may hold before any damage: true readings, some of them breaches.
+FAULTS = ("outage", "short-outage", "stall", "lag", "latency", "cert", "natural")
+IMPOSSIBLE = [np.nan, np.inf, -np.inf, 1e308, -1.0, -1e9]
+
+
+def _faulty_ranges(c, name: str, faults: frozenset, draw, hot: list) -> dict[str, pd.DataFrame]:
+    """Healthy readings of phase ``name`` with the faults drawn injected as true data; each
+    fault's (phase, queries, rows) is added to ``hot``, where damage matters most."""
+    ranges = good_ranges(c, name)
+    n = len(next(iter(ranges.values())))
+
+    def span(lo=1, hi=None):
+        a = draw(st.integers(lo, n - 2))
+        return a, min(n - 1, a + draw(st.integers(1, hi or n // 3)))
+
+    def put(q, a, b, value):
+        f = ranges[q].copy()
+        f.iloc[a:b, :] = value
+        ranges[q] = f
+        hot.append((name, q, a, b))
+
+    if name == "resilience" and "outage" in faults:  # 2 tasks of 4 for up to 30 min: RTO breach
+        a, b = span(hi=120)
+        put("tasks_running", a, b, 2.0)
+        put("consumer_lag", a, b, 50_000.0)
+    if name == "resilience" and "short-outage" in faults:
+        a, b = span(hi=6)
+        put("tasks_running", a, b, 3.0)
+    if name == "resilience" and "stall" in faults:  # nothing replicated while producing
+        a, b = span(hi=40)
+        for q in ("replicated_rate", "target_rate"):
+            put(q, a, b, 0.0)
+    if name == "nominal" and "natural" in faults:  # an incident linked to no event
+        a, b = span(hi=30)
+        put("tasks_running", a, b, 1.0)
+    if name in ("smoke", "nominal", "soak") and "lag" in faults:
+        a, b = span(hi=20)
+        put("consumer_lag", a, b, 1e6)
+    if name in ("latency", "nominal") and "latency" in faults:
+        a, b = span(hi=n // 2)
+        put("latency_max", a, b, 9000.0)
+    if "cert" in faults:  # expires in 30 days (one certificate, read through the campaign)
+        ranges["cert_expiry"] = value_frame(ranges["cert_expiry"].index,
+                                            np.full(n, float(T0 + 30 * 86400)))
+        hot.append((name, "cert_expiry", 0, n))
+    return ranges
+
+
+def _verdicts(ca) -> dict[str, V.Verdict]:
+    return {**{f"criterion {v.id}": v for v in ca.criteria}, **{v.id: v for v in ca.sla}}
+
+
+@SLOW
+@given(st.data())
+def test_less_data_never_turns_a_verdict_into_pass(data):
+    """Every SLA line and criterion, on a campaign holding breaches drawn at random: deleting
+    windows, families or phases, or corrupting readings with impossible values, never turns a
+    FAIL or an INCONCLUSIVE into a PASS (nor the decision into GO)."""
+    c = CAMPAIGNS[4]
+    faults = frozenset(data.draw(st.sets(st.sampled_from(FAULTS), min_size=1, max_size=3)))
+    hot: list = []
+    ranges = {n: _faulty_ranges(c, n, faults, data.draw, hot) for n in PHASES}
+    before = combine_phases(c, {n: analyse_phase(c, phase_data(c, n, r)) for n, r in ranges.items()},
+                            "test", RULES)
+    damaged = {n: dict(r) for n, r in ranges.items()}
+    for k in range(data.draw(st.integers(1, 4))):
+        if hot and (k == 0 or data.draw(st.booleans())):  # around a breach, in its query or the state's
+            name, query, lo, hi = data.draw(st.sampled_from(hot))
+            query = data.draw(st.sampled_from([query, "tasks_running", "offered_rate",
+                                               "replicated_rate", "consumer_lag"]))
+        else:
+            name = data.draw(st.sampled_from(PHASES))
+            query = data.draw(st.sampled_from(sorted(damaged[name])))
+            lo, hi = 0, len(damaged[name][query])
+        f = damaged[name][query].copy()
+        n = len(f)
+        lo, hi = max(0, lo - 2), min(n, hi + 2)
+        kind = data.draw(st.sampled_from(["window", "family", "corrupt", "corrupt-window"]))
+        if kind == "window":  # samples deleted over a window (a lost scrape, a gap)
+            a = data.draw(st.integers(lo, hi - 1))
+            f.iloc[a:a + data.draw(st.integers(1, hi - a)), :] = np.nan
+        elif kind == "family":
+            f = damage(f, "no-series", None)
+        else:  # impossible readings: some rows, or a whole window
+            if kind == "corrupt":
+                rows = data.draw(st.lists(st.integers(lo, hi - 1), min_size=1, max_size=20))
+            else:
+                a = data.draw(st.integers(lo, hi - 1))
+                rows = list(range(a, a + data.draw(st.integers(1, hi - a))))
+            values = data.draw(st.lists(st.sampled_from(IMPOSSIBLE), min_size=len(rows),
+                                        max_size=len(rows)))
+            for r, v in zip(rows, values):
+                f.iloc[r, :] = v
+        damaged[name][query] = f
+    dropped = data.draw(st.sets(st.sampled_from(PHASES), max_size=2))
+    after = combine_phases(c, {n: analyse_phase(c, phase_data(c, n, r))
+                               for n, r in damaged.items() if n not in dropped}, "test", RULES)
+    check_analysis(after)
+    was, now = _verdicts(before), _verdicts(after)
+    moved = [(k, was[k].status.value, was[k].reason, now[k].reason) for k in was
+             if was[k].status is not Status.PASS and now[k].status is Status.PASS]
+    assert not moved, (sorted(faults), moved)
+    assert not after.decision.go or before.decision.go
+    for v in now.values():  # every line carries the completeness of its data
+        assert v.completeness is None or 0.0 <= v.completeness <= 1.0, v
+        if v.status is Status.PASS and v.completeness is not None:
+            assert v.completeness == 1.0, v
+
+
+def test_impossible_values_are_data_errors_not_incidents():
+    """The issue's case: every reading of the resilience phase cycling NaN, +inf, -inf, 1e308,
+    -1, 0. Nothing is measured on it (no RPO of 1e308 records), nothing passes."""
+    c = CAMPAIGNS[4]
+    ranges = good_ranges(c, "resilience")
+    cycle = [np.nan, np.inf, -np.inf, 1e308, -1.0, 0.0]
+    for q, f in ranges.items():
+        g = f.copy()
+        for r in range(len(g)):
+            g.iloc[r, :] = cycle[r % len(cycle)]
+        ranges[q] = g
+    pa = analyse_phase(c, phase_data(c, "resilience", ranges))
+    assert any("out of range" in note for note in pa.timeline.notes)
+    assert pa.timeline.completeness <= 1 / 6 + 1e-9  # only the zeros are readings
+    ca = with_phase(4, "resilience", pa)
+    for key in ("sla-mttr", "sla-rto", "sla-rpo", "sla-availability"):
+        v = sla_verdict(ca, key)
+        assert v.status is not Status.PASS, (key, v.reason)
+        assert v.completeness is not None and v.completeness < 1.0
+    assert crit(ca, "6").status is not Status.PASS
+    assert ca.restore.rpo_records.value is None or ca.restore.rpo_records.value < 1e15
+    assert all(not i.bounded for i in pa.incidents)  # each zero sits between data errors
 
 
 # ------------------------------------------------------------------------------------------

@@ -583,3 +583,20 @@ def test_lag_topics_accept_kafka_3_underscore_spelling(regex, underscored, dotte
     assert not promql_regex_matches(relaxed, other)
     (topic,) = matcher_values(catalog.render("consumer_lag_max", make({"topics": regex})), "topic", "=~")
     assert topic == f"(?:{relaxed})"
+
+
+@pytest.mark.parametrize("name", ["tasks_running", "tasks_total", "tasks_failed", "workers",
+                                  "rebalancing"])
+def test_worker_queries_join_on_the_campaigns_worker_labels(name):
+    # Workers scraped through one address carry no distinguishing instance: joining on it
+    # would keep a stopped worker's tasks as long as any worker answers.
+    promql = catalog.render(name, make({"worker_labels": ["namespace", "kubernetes_pod_name"]}))
+    assert "and on (namespace, kubernetes_pod_name) (up{" in promql
+    assert "on (instance)" not in promql
+    assert balanced(promql)
+    # every query joined on up is a worker-level one, and each uses the labels
+    campaign = make({"worker_labels": ["kubernetes_pod_name"]})
+    for query in catalog.needed_queries(campaign):
+        text = catalog.render(query, campaign)
+        if " and on (" in text:
+            assert "and on (kubernetes_pod_name) (" in text, query

@@ -273,3 +273,86 @@ def test_a_long_error_scenario_outage_does_not_change_the_projection(analysis, c
     assert changed.restore == analysis.restore  # MTTR, RTO, RPO leave error scenarios out
     assert changed.projection.downtime_year_s == analysis.projection.downtime_year_s
     assert changed.projection.hours_needed == analysis.projection.hours_needed
+
+
+# --------------------------------------------------------------------------------------------
+# The GO/NOGO decision document: inconclusive criteria, the certificate line
+# --------------------------------------------------------------------------------------------
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def dated(campaign):
+    """The demo analysed with its certificates counted from a fixed instant."""
+    with open_source(campaign) as source:
+        return evaluate(campaign, source, now=NOW)
+
+
+def _decision_tables(t, campaign, analysis):
+    from mm2report.actions import production_decision
+    from mm2report.deliverables import decision_document
+
+    decision = production_decision(analysis.decision.go, analysis.decision.reason, None)
+    doc = decision_document(t, campaign, analysis, None, decision)
+    return [table for block in doc.blocks for table in getattr(block, "tables", ())]
+
+
+@pytest.mark.parametrize("t,words", [(FR, "NOGO — non concluant"), (EN, "NOGO — inconclusive")])
+def test_decision_table_shows_an_inconclusive_criterion_as_such(dated, campaign, t, words):
+    unsure = dataclasses.replace(dated.criteria[2], status=I)  # criterion 3
+    analysis = dataclasses.replace(dated, criteria=(dated.criteria[:2] + (unsure,)
+                                                    + dated.criteria[3:]))
+    criteria = _decision_tables(t, campaign, analysis)[1]
+    shown = {row[0].text.split(".", 1)[0]: row[4] for row in criteria.rows}
+    assert shown["3"].text == words and shown["3"].status is I
+    assert shown["10"].text == "NOGO" and shown["10"].status is F  # measured NOGO stays NOGO
+    assert shown["1"].text == "GO"
+
+
+def test_cli_words_inconclusive_criteria_as_the_decision_document_does(dated, campaign):
+    from mm2report.summary import analysis_summary
+
+    unsure = dataclasses.replace(dated.criteria[2], status=I)
+    analysis = dataclasses.replace(dated, criteria=(dated.criteria[:2] + (unsure,)
+                                                    + dated.criteria[3:]))
+    line = next(x for x in analysis_summary(analysis, campaign).splitlines()
+                if x.strip().startswith("3. "))
+    assert "NOGO — inconclusive" in line
+
+
+def test_checklist_certificate_line_shows_the_measurement(dated, campaign):
+    def line(t, c, a):
+        label = t("ck.certificates_valid")
+        (row,) = [row for table in _decision_tables(t, c, a) for row in table.rows
+                  if row[0].text == label]
+        return row
+
+    # the demo's earliest certificate expires 2027-04-15T06:55Z; its parameters give the
+    # decision date 2026-11-17T21:00Z (the campaign's end): 148.41 days, whenever it runs
+    cert = next(v for v in dated.sla if v.id == "certificates")
+    assert cert.status is P and cert.value == pytest.approx(148.413, abs=0.001)
+    assert dated.certificates.basis == "decision date"
+    row = line(FR, campaign, dated)
+    assert row[0].text == "SSL/Certificats valides > 3 mois"
+    assert row[1].text == f"mesuré : 148{NBSP}j — CONFORME", row[1].text
+    assert "comptés depuis le 17/11/2026 22:00 (date de décision)" in row[2].text
+    # without a decision date: from the report's generation time, and the document says so
+    info = campaign.campaign.model_copy(update={"decision_date": None})
+    undated = campaign.model_copy(update={"campaign": info})
+    again = combine_phases(undated, dated.phases, dated.origin, None, now=NOW)
+    cert = next(v for v in again.sla if v.id == "certificates")
+    assert cert.status is P and cert.value == pytest.approx(140.788, abs=0.001)
+    assert again.certificates.counted_from == NOW
+    row = line(EN, undated, again)
+    assert row[1].text == f"measured: 141{NBSP}days — PASS", row[1].text
+    assert "days counted from 2026-11-25 13:00 (report generation time)" in row[2].text
+    # a later decision date: 45 days left, under the 90 required
+    info = campaign.campaign.model_copy(update={"decision_date": datetime(2027, 3, 1, tzinfo=timezone.utc)})
+    decided = campaign.model_copy(update={"campaign": info})
+    again = combine_phases(decided, dated.phases, dated.origin, None, now=NOW)
+    cert = next(v for v in again.sla if v.id == "certificates")
+    assert cert.status is F and cert.value == pytest.approx(45.289, abs=0.001)
+    row = line(EN, decided, again)
+    assert row[1].text == f"measured: 45.3{NBSP}days — FAIL", row[1].text
+    assert "days counted from 2027-03-01 01:00 (decision date)" in row[2].text

@@ -381,3 +381,31 @@ def test_secret_file_that_is_not_a_small_regular_file_is_refused(tmp_path, make)
     ((field, reason),) = info.value.problems
     assert field == "source.auth" and f"cannot read secret file {path}" in reason
     assert ("not a regular file" if make != "missing" else "no such file") in reason
+
+
+WORKER_LABELS_MALFORMED = [
+    ([], "at least one label"),
+    ("instance", "list of label names"),
+    (["instance", "instance"], "appear once"),
+    (["pod-name"], "not a Prometheus label name"),
+    (["__name__"], "not a Prometheus label name"),
+    (["1pod"], "not a Prometheus label name"),
+    ([7], "not a Prometheus label name"),
+]
+
+
+@pytest.mark.parametrize("value,words", WORKER_LABELS_MALFORMED,
+                         ids=[repr(v) for v, _ in WORKER_LABELS_MALFORMED])
+def test_worker_labels_are_validated(tmp_path, value, words):
+    data = _mutated(lambda d: d["metrics"].update(worker_labels=value))
+    problems = _problems(_write(tmp_path, data))
+    assert any(path.startswith("metrics.worker_labels") and words in reason
+               for path, reason in problems), problems
+
+
+def test_worker_labels_default_to_the_profiles_and_can_name_the_pod(tmp_path):
+    metrics = load_campaign(_write(tmp_path, BASE)).metrics
+    assert metrics.worker_labels is None and metrics.worker_identity == ("instance",)
+    data = _mutated(lambda d: d["metrics"].update(worker_labels=["namespace", "kubernetes_pod_name"]))
+    c = load_campaign(_write(tmp_path, data))
+    assert c.metrics.worker_identity == ("namespace", "kubernetes_pod_name")

@@ -426,10 +426,14 @@ def test_combine_refuses_an_unknown_phase(campaign, smoke):
     assert "phase" in problems_of(exc)
 
 
+#: the one instant both analyses count certificates from (no decision date in the demo)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
 @pytest.fixture(scope="module")
 def evaluated(campaign):
     with open_source(campaign) as source:
-        return evaluate(campaign, source)
+        return evaluate(campaign, source, now=NOW)
 
 
 @pytest.fixture(scope="module")
@@ -439,7 +443,7 @@ def from_files(campaign, reports):
     for report in reports.values():
         report.save()
         results.append(read_results(report.output_dir / RESULTS_FILE))
-    return combine_run(campaign, results)
+    return combine_run(campaign, results, now=NOW)
 
 
 def test_combine_run_equals_evaluate(from_files, evaluated):
@@ -457,7 +461,7 @@ def test_combine_run_criteria_and_decision(from_files, evaluated):
 
 def test_combine_run_ignores_order(campaign, reports, evaluated):
     shuffled = [reports[p].results for p in reversed(list(NOTEBOOKS))]
-    assert combine_run(campaign, shuffled).to_dict() == evaluated.to_dict()
+    assert combine_run(campaign, shuffled, now=NOW).to_dict() == evaluated.to_dict()
 
 
 def test_phase_verdicts_match_the_campaign(reports, evaluated):
