@@ -77,6 +77,11 @@ def mismatches(a: CampaignAnalysis, truth: dict, step: float) -> list[str]:
         if j not in used and inc.duration_s > step:
             out.append(f"spurious incident at {inc.start.isoformat()} ({inc.duration_s} s, {inc.cause})")
     for want in truth["rebalances"]:
+        if not want["disrupted"]:
+            # Kafka's REST status, polled each second, saw no task stop (a worker added: the
+            # tasks it takes move in well under a second); the metrics may still show one-step
+            # dips there (docs/profiles.md, known limitation): not judged either way
+            continue
         s = _t(want["start"])
         got = [r for p in a.phases.values() for r in p.rebalances
                if abs(r.start.timestamp() - s) <= tol]

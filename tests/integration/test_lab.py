@@ -24,7 +24,7 @@ from mm2report.sources import open_source
 pytestmark = pytest.mark.integration
 
 # No TLS and no blackbox exporter in the lab: no certificate series (criterion INCONCLUSIVE).
-NOT_IN_LAB = {"cert_expiry"}
+NOT_IN_LAB = {"cert_expiry", "cert_expiry_by_target"}
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,8 @@ EXPECTED_TASKS = 4  # tasks.max 6 over 4 partitions: min(tasks.max, partitions)
 MIRROR_QUERIES = ("replicated_rate", "replicated_rate_by_topic", "latency_max", "latency_avg",
                   "record_age_max")
 # no certificate in the lab; Connect's rebalance time reads NaN a minute after a rebalance
-NEVER_IN_FIXTURE = {"cert_expiry", "rebalance_max_time", "probe_latency_buckets", "probe_lost"}
+NEVER_IN_FIXTURE = {"cert_expiry", "cert_expiry_by_target", "rebalance_max_time",
+                    "probe_latency_buckets", "probe_lost"}
 
 
 def test_fixtures_cover_both_kafka_lines_and_every_rule_set():
