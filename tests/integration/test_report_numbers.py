@@ -617,7 +617,8 @@ def test_decision_is_nogo_whenever_a_criterion_is_not_pass_or_a_p0_is_open(
     assert tests_badge == ("NOGO" if not_pass else "GO")
     assert set(re.findall(r"ACT-\d+", reason)) == set(blocking_p0)
     shown = {row[0].split(".", 1)[0]: row[4] for row in crit_table["rows"]}
-    assert shown == {c: "GO" if s == "PASS" else "NOGO" for c, s in criteria.items()}
+    words = {"PASS": "GO", "FAIL": "NOGO", "INCONCLUSIVE": "NOGO — inconclusive"}
+    assert shown == {c: words[s] for c, s in criteria.items()}
     if not go:
         blocking_rows = [row[0] for row in rest[0]["rows"]]
         for c in not_pass:
