@@ -5,9 +5,10 @@ burst recoveries.
 
 * ``DOWN`` when fewer tasks run than expected (the gauge read at ``T``), or when replication is
   stalled while the source produces: not one record replicated over the step although at least
-  one record per second was produced on the source, at that reading and the next (when the load
-  stops, the source exporter's last rate can still show records that MM2's counters, scraped
-  at another instant, already replicated);
+  one record per second was produced on the source, and either the source still produces at the
+  next reading or records wait (a backlog above 0, or unknown): when the load stops, the source
+  exporter's last rate can still show records that MM2's counters, scraped at another instant,
+  already replicated, and nothing waits;
 * ``UNKNOWN`` when the data needed to tell is missing (and nothing already proves ``DOWN``);
 * ``DEGRADED`` when the highest replication latency exceeds the SLA latency or the consumer lag
   exceeds the lag threshold;
@@ -149,8 +150,9 @@ def service_states(
         # the source must still be producing at the next reading: when the load stops, the
         # source exporter's last rate can still show records the MM2 counters (scraped at
         # another instant) already replicated, for one reading (the lab's phase bounds)
+        # unless the backlog reads 0 (nothing left to copy)
         still = np.append(producing[1:], True)
-        stalled = producing & still & (replicated_rate == 0)
+        stalled = producing & (replicated_rate == 0) & (still | ~(lag_records == 0))
         flow_known = ~np.isnan(offered_rate) & ~np.isnan(replicated_rate)
         # no replication series at all while tasks are reported missing is part of tasks_down
         degraded = (latency > thresholds.sla_latency_ms) | (lag_records > thresholds.lag_records)

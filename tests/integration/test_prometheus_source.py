@@ -112,7 +112,7 @@ def test_replicated_rate_excludes_reverse_flow_and_survives_task_move(prom):
 @pytest.mark.parametrize("name, expected", [
     ("latency_max", datasets.EXPECTED_LATENCY_MAX),
     ("latency_avg", datasets.EXPECTED_LATENCY_AVG),  # the idle partition's NaN is left out
-    ("consumer_lag", datasets.EXPECTED_LAG),  # quoted client ids match; the reverse flow does not
+    ("consumer_lag", datasets.EXPECTED_BACKLOG),  # quoted client ids match; the reverse flow does not
     ("workers", 2.0),
     ("rebalancing", 0.0),
 ])
@@ -395,7 +395,7 @@ def test_https_with_basic_auth_and_ca(secure_prometheus, tls, foreign_ca_env, mo
     monkeypatch.setenv("MM2_TEST_PASSWORD", BASIC_PASSWORD)
     with PrometheusSource(validate_campaign(secure_campaign(secure_prometheus.url, tls))) as source:
         assert source.origin == secure_prometheus.url
-        assert (source.range("consumer_lag", T0, T1).series == datasets.EXPECTED_LAG).all()
+        assert (source.range("consumer_lag", T0, T1).series == datasets.EXPECTED_BACKLOG).all()
     assert_never_logged(caplog, BASIC_PASSWORD)
 
 

@@ -52,7 +52,7 @@ def test_replay_serves_sub_ranges_and_known_values(recorded):
     phase = campaign.phases.nominal
     with SnapshotSource(campaign) as replay:
         lag = replay.range("consumer_lag", phase.start, phase.start + pd.Timedelta("30min")).series
-        assert (lag == datasets.EXPECTED_LAG).all() and len(lag) == 121
+        assert (lag == datasets.EXPECTED_BACKLOG).all() and len(lag) == 121
         offsets = replay.instant("source_offsets", phase.end).frame
         assert offsets.shape == (1, datasets.PARTITIONS)
 
