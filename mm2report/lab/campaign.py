@@ -31,6 +31,7 @@ from pathlib import Path
 import requests
 import yaml
 
+from ..promql import regex_escape
 from . import env
 from .jars import LabError
 from .load import QUIET, Load
@@ -246,7 +247,7 @@ class Campaign:
         poller.dead.add(victim)
         env.kill(self.state.procs[victim], signal.SIGKILL)
         self._hold(45)
-        proc = env.start_worker(self.state, self.jars, victim)
+        env.start_worker(self.state, self.jars, victim)
         poller.dead.discard(victim)
         self._event("worker_stop", t, _now(), target=victim,
                     expected="tasks resume on the other workers")
@@ -275,7 +276,6 @@ class Campaign:
         self._event("other", t, _now(), target=self.state.connectors["Source"],
                     note="connector paused (change window), then resumed")
         self._hold(35)
-        del proc
 
     def _errors(self, load: Load) -> None:
         load.set_rate(NOMINAL)
@@ -355,7 +355,7 @@ def campaign_file(journal: dict, state: env.LabState, name: str) -> dict:
         "expected_tasks": env.expected_tasks(),
     }
     if profile != "strimzi":
-        metrics["connector"] = _regex_escape(state.connectors["Source"])
+        metrics["connector"] = regex_escape(state.connectors["Source"])
     return {
         "version": 1,
         "campaign": {"name": name, "client": "Lab MM2", "timezone": "Europe/Paris",
@@ -365,11 +365,6 @@ def campaign_file(journal: dict, state: env.LabState, name: str) -> dict:
         "metrics": metrics,
         "phases": phases,
     }
-
-
-def _regex_escape(text: str) -> str:
-    from ..promql import regex_escape
-    return regex_escape(text)
 
 
 def run(directory: Path, out: Path, *, name: str = "lab", progress=print) -> Path:
