@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
 import requests
 
 # bcrypt (cost 4, to keep each request cheap) of the password "s3cret-pw", made once with
@@ -262,3 +263,19 @@ def web_config(path: Path, tls: TlsMaterial, *, basic_auth: bool = False,
         lines += ["basic_auth_users:", f"  {BASIC_USER}: '{BASIC_HASH}'"]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+# Shared fixtures (imported by the test modules that use them): one FaultProxy in front of the
+# small real Prometheus per module, reset around every test that scripts faults.
+@pytest.fixture(scope="module")
+def proxy(prometheus_small):
+    server = FaultProxy(prometheus_small.url)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def fresh_proxy(proxy):
+    proxy.reset()
+    yield proxy
+    proxy.reset()

@@ -21,8 +21,9 @@ from mm2report.errors import SourceError
 from mm2report.params import validate_campaign
 from mm2report.sources.prometheus import PrometheusClient, PrometheusSource
 
-from .helpers import (BASIC_PASSWORD, BASIC_USER, Fault, FaultProxy, SilentServer, make_tls,
+from .helpers import (BASIC_PASSWORD, BASIC_USER, Fault, SilentServer, make_tls,
                       web_config)
+from .helpers import fresh_proxy, proxy  # noqa: F401 (shared fixtures)
 
 pytestmark = pytest.mark.integration
 
@@ -57,20 +58,6 @@ def prom(prometheus_small):
 def vm(victoria_small):
     with make_source(victoria_small.url) as source:
         yield source
-
-
-@pytest.fixture(scope="module")
-def proxy(prometheus_small):
-    server = FaultProxy(prometheus_small.url)
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def fresh_proxy(proxy):
-    proxy.reset()
-    yield proxy
-    proxy.reset()
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from mm2report.errors import SourceError
 from mm2report.params import validate_campaign
 from mm2report.sources.prometheus import PrometheusClient, PrometheusSource
 
-from .helpers import Fault, FaultProxy
+from .helpers import Fault, fresh_proxy, proxy  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.integration
 
@@ -29,20 +29,6 @@ TASKS_BOTH = ('{__name__=~"kafka_connect_worker_connector_(running|total)_task_c
               'instance="w1"}')
 OK_BODY = json.dumps({"status": "success",
                       "data": {"resultType": "vector", "result": []}}).encode()
-
-
-@pytest.fixture(scope="module")
-def proxy(prometheus_small):
-    server = FaultProxy(prometheus_small.url)
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def fresh_proxy(proxy):
-    proxy.reset()
-    yield proxy
-    proxy.reset()
 
 
 # --------------------------------------------------------------------------------------------
