@@ -8,7 +8,9 @@ burst recoveries.
   one record per second was produced on the source, and either the source still produces at the
   next reading or records wait (a backlog above 0, or unknown): when the load stops, the source
   exporter's last rate can still show records that MM2's counters, scraped at another instant,
-  already replicated, and nothing waits;
+  already replicated, and nothing waits. The same skew when the load starts inside a step is
+  no stall either: a step after one without load, where nothing waits and replication shows at
+  the next reading (a stall that begins with the load is DOWN from that next reading);
 * ``UNKNOWN`` when the data needed to tell is missing (and nothing already proves ``DOWN``);
 * ``DEGRADED`` when the highest replication latency exceeds the SLA latency or the consumer lag
   exceeds the lag threshold;
@@ -152,7 +154,15 @@ def service_states(
         # another instant) already replicated, for one reading (the lab's phase bounds)
         # unless the backlog reads 0 (nothing left to copy)
         still = np.append(producing[1:], True)
-        stalled = producing & (replicated_rate == 0) & (still | ~(lag_records == 0))
+        # the same skew when the load starts (or resumes) inside a step: the source exporter
+        # already counts records the MM2 counters, scraped earlier in the step, do not show
+        # yet. Such a reading is no stall when nothing waits and replication shows at the next
+        # reading; a stall that begins with the load still shows at the next one (DOWN there)
+        idle_before = np.insert(~(offered_rate[:-1] >= STALL_MIN_RATE), 0, True)
+        flows_after = np.append(replicated_rate[1:] > 0, False)
+        starting = idle_before & flows_after & (lag_records == 0)
+        stalled = (producing & (replicated_rate == 0) & (still | ~(lag_records == 0))
+                   & ~starting)
         flow_known = ~np.isnan(offered_rate) & ~np.isnan(replicated_rate)
         # no replication series at all while tasks are reported missing is part of tasks_down
         degraded = (latency > thresholds.sla_latency_ms) | (lag_records > thresholds.lag_records)

@@ -207,6 +207,34 @@ def test_service_states_target_write_rate_stands_in_for_a_missing_replicated_rat
     assert list(tl.frame["cause"]) == ["", "stall", ""]
 
 
+def test_no_stall_from_the_scrape_skew_when_the_load_stops_or_starts():
+    # The source exporter and the MM2 workers are scraped at different instants of a step: the
+    # step in which the load stops (or starts) can show records offered on one side and none
+    # replicated on the other although nothing waits. Reading 0 is the step before the range.
+    def states(offered, replicated, lag):
+        return list(service_states(
+            tasks_running=agg([4] * len(offered)), offered=agg(offered),
+            replicated=agg(replicated), latency_max=None, lag=agg(lag),
+            thresholds=Thresholds(), expected_tasks=4).frame["state"])
+
+    # the load stops inside step 2: offered 40/s, nothing counted as replicated, backlog 0,
+    # no load at reading 3: the skew, not a stall
+    assert states([100, 100, 40, 0, 0], [100, 100, 0, 0, 0], [0, 0, 0, 0, 0]) == ["UP"] * 4
+    # the same with records waiting at reading 2: a stall
+    assert states([100, 100, 40, 0, 0], [100, 100, 0, 0, 0], [0, 0, 200, 0, 0])[1] == "DOWN"
+    # the load starts inside step 2 after an idle step 1, replication shows at reading 3,
+    # backlog 0: the skew, not a stall
+    assert states([0, 0, 20, 50, 50], [0, 0, 0, 40, 50], [0, 0, 0, 0, 0]) == ["UP"] * 4
+    # a stall that begins with the load: nothing replicated at reading 3 either, so reading 2
+    # is DOWN too (the incident starts with the load)
+    assert states([0, 0, 20, 50, 50], [0, 0, 0, 0, 50], [0, 0, 0, 0, 0])[:3] == [
+        "UP", "DOWN", "DOWN"]
+    # records wait at the first loaded reading: a stall, whatever follows
+    assert states([0, 0, 20, 50, 50], [0, 0, 0, 40, 50], [0, 0, 90, 0, 0])[1] == "DOWN"
+    # the load was already running before (a stall inside a steady load): DOWN at once
+    assert states([50, 50, 50, 50, 50], [50, 50, 0, 40, 50], [0, 0, 0, 0, 0])[1] == "DOWN"
+
+
 def test_service_states_expected_tasks_from_the_highest_assigned_count_or_unknown():
     running, total = [4, 4, 3, 4], [4, 4, 4, 4]
     flow = [100, 100, 100, 100]
