@@ -151,12 +151,15 @@ class Campaign:
             raise LabError(f"setting the producer quota failed: {done.stderr.strip()[-500:]}")
 
     def _topic_config(self, topic: str, key: str, value: str) -> None:
-        from confluent_kafka.admin import AdminClient, ConfigResource
+        from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry,
+                                           ConfigResource)
 
         admin = AdminClient({"bootstrap.servers": self.state.target_bootstrap}, logger=QUIET)
-        resource = ConfigResource("topic", topic)
-        resource.set_config(key, value)
-        for future in admin.alter_configs([resource]).values():
+        # incremental: only this key changes (the legacy call reset the topic's other
+        # dynamic configs, such as those MM2 copied from the source topic)
+        entry = ConfigEntry(key, value, incremental_operation=AlterConfigOpType.SET)
+        resource = ConfigResource("topic", topic, incremental_configs=[entry])
+        for future in admin.incremental_alter_configs([resource]).values():
             future.result(timeout=30)
 
     def _rest(self, method: str, path: str) -> requests.Response:
