@@ -114,7 +114,8 @@ def main() -> int:
         parser.error("--repeat must be at least 1")
 
     began = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import mm2report.notebook, papermill, nbconvert"],
+    subprocess.run([sys.executable, "-c",
+                    "import mm2report.documents.notebook, papermill, nbconvert"],
                    check=True, timeout=300)
     print(f"warm-up import (not measured): {time.perf_counter() - began:.1f} s", flush=True)
     nbformat_s = import_nbformat_s()

@@ -195,7 +195,7 @@ def _cmd_validate_change(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import build_report
+    from .documents.report import build_report
 
     built = build_report(args.params, args.run, lang=args.lang, outputs=args.outputs,
                          pdf=not args.no_pdf)

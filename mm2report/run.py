@@ -38,7 +38,7 @@ from .outputs import describe, new_partial_dir, publish_dir, remove_stale_partia
 from .redact import redact, register_campaign, scrub_tree
 from .paths import NOTEBOOK_DIR, NOTEBOOKS, OUTPUTS
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "documents" / "templates"
 TEMPLATE = "mm2report-offline"
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z(-\d+)?$")
 RUN_KIND = "mm2report.run"
@@ -53,7 +53,7 @@ def _reset(directory: str) -> str:
             f"__import__('os').chdir({directory!r})\n"
             "get_ipython().execution_count = 1")
 
-_WARM = "import mm2report.notebook"
+_WARM = "import mm2report.documents.notebook"
 
 
 @dataclass(frozen=True)
@@ -394,7 +394,7 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
                  progress: Callable[[Outcome, int, int], None] | None = None) -> RunReport:
     """Execute the phase notebooks of the campaign in ``params`` into a new run directory."""
     from .params import load_campaign
-    from .results import combine_run, params_digest, read_results, RESULTS_FILE
+    from .documents.results import combine_run, params_digest, read_results, RESULTS_FILE
 
     params = Path(params).resolve()
     campaign = load_campaign(params)
@@ -429,7 +429,8 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
                     {"campaign": str(params), "phase": p, "output_dir": ".", "lang": lang},
                     f"{NOTEBOOKS[p]} — {campaign.campaign.name}")
                 for p in chosen]
-        outcomes = execute(todo, jobs, progress=progress, prefetch=("mm2report.results",))
+        outcomes = execute(todo, jobs, progress=progress,
+                           prefetch=("mm2report.documents.results",))
         _raise_unwritable("the run", parent, outcomes)
         ok = all(o.ok for o in outcomes)
         decision = origin = ""
@@ -475,7 +476,7 @@ def run_change(params: str | os.PathLike, at: str, window: str = "15m", *,
     """Execute the validate-change notebook into ``outputs/<campaign>/validate-change/<run-id>/``."""
     from datetime import timedelta
 
-    from .notebook import CHANGE_FILE
+    from .documents.notebook import CHANGE_FILE
     from .params import load_campaign, parse_duration, parse_utc
 
     params = Path(params).resolve()

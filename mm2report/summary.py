@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .i18n import MESSAGES
+from .documents.i18n import MESSAGES
 from .params import CHECKLIST_ITEMS, format_duration
 
 if TYPE_CHECKING:

@@ -60,7 +60,7 @@ class Verdict:
     reason: str
     evidence: tuple[Evidence, ...] = ()
     phase: str | None = None
-    # The reason as data, for reports in other languages (mm2report.i18n.Texts.reason): a
+    # The reason as data, for reports in other languages (mm2report.documents.i18n.Texts.reason): a
     # message key with its arguments, and for a combined verdict the parts it was judged from
     # (their evidence is the parent's).
     key: str = ""

@@ -26,7 +26,7 @@ lang = None  # "fr" or "en"; None: the campaign's language
 
 # %%
 # Validate the parameters, read the phase from the campaign's source, analyse it.
-from mm2report.notebook import open_phase
+from mm2report.documents.notebook import open_phase
 
 report = open_phase(campaign, phase, output_dir=output_dir, lang=lang)
 report.summary()

@@ -26,7 +26,7 @@ output_dir = None  # the outputs directory holding the runs; None: ./outputs of 
 
 # %%
 # Read the run's results, combine the campaign, load the action plan.
-from mm2report.report import open_deliverables
+from mm2report.documents.report import open_deliverables
 
 docs = open_deliverables(campaign, run, lang=lang, outputs=output_dir)
 docs.summary()

@@ -27,7 +27,7 @@ lang = None  # "fr" or "en"; None: the campaign's language
 
 # %%
 # Validate the parameters, read the window from the campaign's source, judge the checks.
-from mm2report.notebook import open_change
+from mm2report.documents.notebook import open_change
 
 check = open_change(campaign, at, window, output_dir=output_dir, lang=lang)
 check.summary()

@@ -187,7 +187,7 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, timedelta):
         return obj.total_seconds()
     if isinstance(obj, pd.DataFrame):
-        # self-describing and compact; mm2report.results.from_jsonable reads it back
+        # self-describing and compact; mm2report.documents.results.from_jsonable reads it back
         named = obj.index.name is not None
         frame = obj.reset_index() if named else obj.reset_index(drop=True)
         return {"index": obj.index.name if named else None,

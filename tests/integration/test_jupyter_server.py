@@ -32,7 +32,7 @@ import pytest
 import requests
 
 from conftest import IN_CI
-from mm2report.results import read_results
+from mm2report.documents.results import read_results
 
 pytestmark = pytest.mark.integration
 

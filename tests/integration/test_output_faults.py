@@ -21,8 +21,8 @@ import yaml
 import datasets
 import faults
 from conftest import require_binaries
+from mm2report.documents.report import check_pdf
 from mm2report.errors import OutputError
-from mm2report.report import check_pdf
 
 pytestmark = pytest.mark.integration
 

@@ -15,10 +15,10 @@ import yaml
 
 from conftest import require_binaries
 from mm2report.actions import load_plan
-from mm2report.deliverables import technical_sheet
-from mm2report.i18n import texts
+from mm2report.documents.deliverables import technical_sheet
+from mm2report.documents.i18n import texts
+from mm2report.documents.results import RESULTS_FILE, combine_run, read_results
 from mm2report.params import load_campaign
-from mm2report.results import RESULTS_FILE, combine_run, read_results
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "parameters" / "demo.yml"

@@ -3,11 +3,11 @@
 FAIL or INCONCLUSIVE or a P0 action is open".
 
 The expected values are computed here from ``json.load`` of the results files (never through
-:mod:`mm2report.deliverables` nor :func:`~mm2report.results.combine_run`) and the campaign
-parameters, then formatted with :class:`~mm2report.i18n.Texts` (its formats are tested in
-``tests/unit/test_i18n.py``). The HTML tables are read back with :mod:`html.parser`; a cell
-holding a digit that no expectation covers fails the test, so a new figure cannot slip in
-unchecked.
+:mod:`mm2report.documents.deliverables` nor :func:`~mm2report.documents.results.combine_run`)
+and the campaign parameters, then formatted with :class:`~mm2report.documents.i18n.Texts` (its
+formats are tested in ``tests/unit/test_i18n.py``). The HTML tables are read back with
+:mod:`html.parser`; a cell holding a digit that no expectation covers fails the test, so a new
+figure cannot slip in unchecked.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import pytest
 import yaml
 from scipy import stats
 
-from mm2report.i18n import Texts
+from mm2report.documents.i18n import Texts
 from mm2report.params import load_campaign
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,8 +2,8 @@
 
 Every check runs the real thing: papermill on the shipped notebooks, the ``mm2report`` console
 script in a subprocess (exit codes, signals), nbconvert's HTML. Expected results are computed
-independently in this process with :func:`~mm2report.notebook.open_phase` (one phase) and
-:func:`~mm2report.evaluate.evaluate` (the campaign), never read back from the run under test.
+independently in this process with :func:`~mm2report.documents.notebook.open_phase` (one phase)
+and :func:`~mm2report.evaluate.evaluate` (the campaign), never read back from the run under test.
 
 The demo-snapshot tests need no server. The credentials test runs against a real Prometheus
 backfilled from a simulated scenario, behind a proxy that demands a bearer token (Prometheus'
@@ -38,10 +38,10 @@ import yaml
 import mm2report.run as mm2run
 from conftest import require_binaries
 from mm2report import cli, servers
+from mm2report.documents.notebook import NOTEBOOKS, open_phase
+from mm2report.documents.results import RESULTS_FILE, combine_run, read_results
 from mm2report.evaluate import evaluate
-from mm2report.notebook import NOTEBOOKS, open_phase
 from mm2report.params import load_campaign
-from mm2report.results import RESULTS_FILE, combine_run, read_results
 from mm2report.simulate import simulate
 from mm2report.sources import open_source
 
@@ -53,7 +53,8 @@ BIN = Path(sys.executable).parent
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z(-\d+)?$")
 TIMEOUT = 300
 
-# Report titles of the phases, as a reader sees them (stated here, not read from mm2report.i18n).
+# Report titles of the phases, as a reader sees them (stated here, not read from
+# mm2report.documents.i18n).
 TITLE_FR = {"smoke": "Test de fumée", "nominal": "Charge nominale", "latency": "Latence",
             "capacity": "Capacité maximale", "soak": "Endurance 24 h", "resilience": "Résilience",
             "errors": "Comportements en erreur"}

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mm2report.analyses.core import Kpi, missing
-from mm2report.deliverables import _gap, domain_scores, objective, technical_sheet
+from mm2report.documents.deliverables import _gap, domain_scores, objective, technical_sheet
+from mm2report.documents.i18n import Texts
 from mm2report.evaluate import combine_phases, evaluate
-from mm2report.i18n import Texts
 from mm2report.params import ChecklistItem, load_campaign
 from mm2report.sources import open_source
 from mm2report.verdicts import Status, Verdict, compare, fact, sla
@@ -291,7 +291,7 @@ def dated(campaign):
 
 def _decision_tables(t, campaign, analysis):
     from mm2report.actions import production_decision
-    from mm2report.deliverables import decision_document
+    from mm2report.documents.deliverables import decision_document
 
     decision = production_decision(analysis.decision.go, analysis.decision.reason, None)
     doc = decision_document(t, campaign, analysis, None, decision)

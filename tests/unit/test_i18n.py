@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
-from mm2report.i18n import LANGS, MESSAGES, Texts, texts
+from mm2report.documents.i18n import LANGS, MESSAGES, Texts, texts
 from mm2report.params import PHASE_NAMES
 from mm2report.verdicts import Status
 
@@ -290,7 +290,7 @@ def test_every_dynamic_key_exists():
 def test_every_literal_key_used_exists(module):
     """A label used by the notebook sections or the plots is in the catalogue (so a missing
     translation fails here, not in front of a reader)."""
-    source = (ROOT / "mm2report" / module).read_text(encoding="utf-8")
+    source = (ROOT / "mm2report" / "documents" / module).read_text(encoding="utf-8")
     keys = set(re.findall(r"""\bt\(\s*["']([a-z]+\.[A-Za-z0-9_.]+)["']""", source))
     assert keys, "no label found: the pattern is stale"
     assert sorted(keys - set(MESSAGES)) == []

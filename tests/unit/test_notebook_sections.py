@@ -17,11 +17,11 @@ import pytest
 from matplotlib.figure import Figure
 
 from mm2report.analyses.core import Evidence
+from mm2report.documents.i18n import MESSAGES, Texts
+from mm2report.documents.notebook import (NOTEBOOKS, Cell, Chart, PhaseReport, Section, Table,
+                                          _BADGE, open_phase, verdict_table)
+from mm2report.documents.results import RESULTS_FILE
 from mm2report.errors import ParameterError
-from mm2report.i18n import MESSAGES, Texts
-from mm2report.notebook import (NOTEBOOKS, Cell, Chart, PhaseReport, Section, Table, _BADGE,
-                                open_phase, verdict_table)
-from mm2report.results import RESULTS_FILE
 from mm2report.verdicts import Status, Verdict
 
 FR = Texts("fr", ZoneInfo("Europe/Paris"))

@@ -17,7 +17,7 @@ import jupytext
 import nbformat
 import pytest
 
-from mm2report.notebook import NOTEBOOKS, PhaseReport
+from mm2report.documents.notebook import NOTEBOOKS, PhaseReport
 
 ROOT = Path(__file__).resolve().parents[2]
 NB_DIR = ROOT / "notebooks"
@@ -288,7 +288,7 @@ def test_report_methods_exist(stem):
 # --------------------------------------------------------------------------------------------
 
 PARAMS = ('campaign = None\nphase = "smoke"\noutput_dir = None\nlang = None\n')
-OPEN = ("from mm2report.notebook import open_phase\n\n"
+OPEN = ("from mm2report.documents.notebook import open_phase\n\n"
         "report = open_phase(campaign, phase, output_dir=output_dir, lang=lang)\n"
         "report.summary()\n")
 SAVE = "report.save()\n"
@@ -377,12 +377,12 @@ def test_report_methods_checker_sees_unknown_methods():
 
 
 def _change_report():
-    from mm2report.notebook import ChangeReport
+    from mm2report.documents.notebook import ChangeReport
     return ChangeReport
 
 
 def _deliverables():
-    from mm2report.report import Deliverables
+    from mm2report.documents.report import Deliverables
     return Deliverables
 
 

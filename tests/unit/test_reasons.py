@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mm2report.analyses.core import Kpi, missing
-from mm2report.i18n import Texts
+from mm2report.documents.i18n import Texts
 from mm2report.verdicts import Status, combine, compare, fact
 
 FR = Texts("fr", ZoneInfo("Europe/Paris"))

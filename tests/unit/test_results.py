@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 
 from mm2report.analyses.core import Evidence, Kpi, missing, to_jsonable
+from mm2report.documents.notebook import NOTEBOOKS, open_phase
+from mm2report.documents.results import (KIND, RESULTS_FILE, PhaseResults, combine_run,
+                                         from_jsonable, load_phase, params_digest, read_results,
+                                         write_results)
 from mm2report.errors import ParameterError
 from mm2report.evaluate import SCHEMA_VERSION, PhaseAnalysis, evaluate
-from mm2report.notebook import NOTEBOOKS, open_phase
 from mm2report.params import load_campaign
-from mm2report.results import (KIND, RESULTS_FILE, PhaseResults, combine_run, from_jsonable,
-                               load_phase, params_digest, read_results, write_results)
 from mm2report.sources import open_source
 from mm2report.verdicts import Status, Verdict
 

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import Mm2ReportError, OutputError, ParameterError
-from .outputs import (describe, new_partial_dir, numbered, publish_dir, remove_stale_partials,
-                      writing)
-from .paths import NOTEBOOKS, OUTPUTS
-from .redact import redact_file_text, register_campaign, scrub_tree
+from ..errors import Mm2ReportError, OutputError, ParameterError
+from ..outputs import (describe, new_partial_dir, numbered, publish_dir, remove_stale_partials,
+                       writing)
+from ..paths import NOTEBOOKS, OUTPUTS
+from ..redact import redact_file_text, register_campaign, scrub_tree
 
 CSS = """
 @page { size: A4; margin: 20mm 14mm 18mm;
@@ -193,7 +193,7 @@ def open_deliverables(campaign=None, run: str | None = None, *, lang: str | None
     With no campaign (the embedded demo) and no run yet, the phases are analysed here from the
     demo snapshot: the same results a run would write (a test proves the equality)."""
     from . import plots
-    from .actions import load_plan, production_decision
+    from ..actions import load_plan, production_decision
     from .deliverables import (decision_document, plan_document, sheet_document, sla_document,
                                summary_document)
     from .notebook import Chart, campaign_texts, resolve_campaign
@@ -211,8 +211,8 @@ def open_deliverables(campaign=None, run: str | None = None, *, lang: str | None
             raise ParameterError(str(run_dir), [("results.json", "none in this run")])
         analysis = combine_run(camp, results)
     else:
-        from .evaluate import evaluate
-        from .sources import open_source
+        from ..evaluate import evaluate
+        from ..sources import open_source
 
         with open_source(camp) as source:
             analysis = evaluate(camp, source)
@@ -230,7 +230,7 @@ def open_deliverables(campaign=None, run: str | None = None, *, lang: str | None
 
 
 def find_latest(parent: Path) -> Path | None:
-    from .run import list_runs
+    from ..run import list_runs
 
     runs = list_runs(parent)
     return runs[-1] if runs else None
@@ -239,7 +239,7 @@ def find_latest(parent: Path) -> Path | None:
 def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str | None = None,
                  outputs: str | os.PathLike | None = None, pdf: bool = True,
                  now: datetime | None = None) -> ReportBuild:
-    from .params import load_campaign
+    from ..params import load_campaign
 
     campaign = load_campaign(params)
     register_campaign(campaign)

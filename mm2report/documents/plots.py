@@ -20,16 +20,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .analyses.core import window
-from .analyses.state import State
+from ..analyses.core import window
+from ..analyses.state import State
 
 if TYPE_CHECKING:
-    from .analyses.data import PhaseData
-    from .analyses.latency import LatencyStats
-    from .analyses.throughput import Capacity
-    from .evaluate import PhaseAnalysis
+    from ..analyses.data import PhaseData
+    from ..analyses.latency import LatencyStats
+    from ..analyses.throughput import Capacity
+    from ..evaluate import PhaseAnalysis
+    from ..params import Thresholds
     from .i18n import Texts
-    from .params import Thresholds
 
 # Okabe–Ito
 BLUE, ORANGE, GREEN, RED, GREY, PURPLE, SKY = ("#0072B2", "#E69F00", "#009E73", "#D55E00",
@@ -229,7 +229,7 @@ def worker_heap(data: "PhaseData", phase: "PhaseAnalysis", t: "Texts") -> Figure
 
 def change_window(data: dict, result, thresholds: "Thresholds", t: "Texts") -> Figure:
     """Tasks, latency and lag around a change, the change and the judged spans marked."""
-    from .analyses.core import aggregate
+    from ..analyses.core import aggregate
 
     start, end = result.at, result.until
     with style():

@@ -13,17 +13,17 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .analyses.core import Kpi, missing
-from .evaluate import worst
+from ..analyses.core import Kpi, missing
+from ..evaluate import worst
+from ..params import CHECKLIST_ITEMS
+from ..verdicts import CRITERIA, Status, Verdict
 from .i18n import MESSAGES, Texts
 from .notebook import Cell, Section, Table, evidence_names, evidence_text, kpi_text
-from .params import CHECKLIST_ITEMS
-from .verdicts import CRITERIA, Status, Verdict
 
 if TYPE_CHECKING:
-    from .actions import ActionPlan, ProductionDecision
-    from .evaluate import CampaignAnalysis
-    from .params import Campaign
+    from ..actions import ActionPlan, ProductionDecision
+    from ..evaluate import CampaignAnalysis
+    from ..params import Campaign
 
 # --------------------------------------------------------------------------------------------
 # Figures

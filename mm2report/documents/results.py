@@ -25,15 +25,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import __version__
-from . import verdicts as V
-from .analyses.core import to_jsonable
-from .errors import ParameterError
-from .evaluate import SCHEMA_VERSION, CampaignAnalysis, PhaseAnalysis, combine_phases
-from .redact import redact_file_text
+from .. import __version__
+from .. import verdicts as V
+from ..analyses.core import to_jsonable
+from ..errors import ParameterError
+from ..evaluate import SCHEMA_VERSION, CampaignAnalysis, PhaseAnalysis, combine_phases
+from ..redact import redact_file_text
 
 if TYPE_CHECKING:
-    from .params import Campaign
+    from ..params import Campaign
 
 RESULTS_FILE = "results.json"
 KIND = "mm2report.phase-results"

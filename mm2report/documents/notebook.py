@@ -25,25 +25,25 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from ..analyses.core import Kpi
+from ..analyses.data import PhaseData, fetch_phase
+from ..analyses.state import restore_times
+from ..errors import ParameterError
+from ..evaluate import PhaseAnalysis, analyse_phase, recovery_incidents
+from ..params import PHASE_NAMES, Campaign, load_campaign
+from ..sources import open_source
+from ..sources.base import rules_or_none
+from ..verdicts import Status, Verdict
 from . import plots
-from .analyses.core import Kpi
-from .analyses.data import PhaseData, fetch_phase
-from .analyses.state import restore_times
-from .errors import ParameterError
-from .evaluate import PhaseAnalysis, analyse_phase, recovery_incidents
 from .i18n import Texts, texts
-from .params import PHASE_NAMES, Campaign, load_campaign
 from .results import PhaseResults, phase_results, write_json, write_results
-from .sources import open_source
-from .sources.base import rules_or_none
-from .verdicts import Status, Verdict
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .change import ChangeValidation
+    from ..change import ChangeValidation
 
-from .paths import DEMO_CAMPAIGN, NOTEBOOKS  # noqa: F401  (re-exported)
+from ..paths import DEMO_CAMPAIGN, NOTEBOOKS  # noqa: F401  (re-exported)
 
 assert tuple(NOTEBOOKS) == PHASE_NAMES
 
@@ -497,8 +497,8 @@ def open_change(campaign: str | os.PathLike | Campaign | None = None, at: str | 
                 window: str = "15m", *, output_dir: str | os.PathLike | None = None,
                 lang: str | None = None) -> ChangeReport:
     """Validate a change applied at ``at`` (ISO 8601 with its UTC offset) over ``window``."""
-    from .change import fetch_change, validate_change
-    from .params import parse_duration, parse_utc
+    from ..change import fetch_change, validate_change
+    from ..params import parse_duration, parse_utc
 
     camp = resolve_campaign(campaign)
     problems = []
