@@ -131,10 +131,28 @@ def aggregate(result: QueryResult | None) -> pd.Series:
         return pd.Series(dtype="float64", index=pd.DatetimeIndex([], tz="UTC", name="ts"))
     frame = plausible(result.frame, result.name) if result.frame.shape[1] else result.frame
     if frame.shape[1] == 0:
-        return clean(pd.Series(np.nan, index=frame.index, dtype="float64"))
-    if frame.shape[1] == 1:
-        return clean(frame.iloc[:, 0])
-    return clean(frame.max(axis=1, skipna=True))  # several series where one was expected
+        series = clean(pd.Series(np.nan, index=frame.index, dtype="float64"))
+    elif frame.shape[1] == 1:
+        series = clean(frame.iloc[:, 0])
+    else:
+        series = clean(frame.max(axis=1, skipna=True))  # several series where one was expected
+    return on_grid(series, result)
+
+
+def on_grid(series: pd.Series, result: QueryResult) -> pd.Series:
+    """``series`` with a missing reading (NaN) at every step of the query's grid it lacks.
+
+    Sources return the complete grid; a frame with rows left out (a hand-built or damaged one)
+    must not make the readings present look like all the readings there are: completeness is
+    the share of the *grid* that holds data."""
+    if result.step <= 0 or result.end < result.start:
+        return series
+    first, last = int(seconds(result.start)), int(seconds(result.end))
+    steps = pd.DatetimeIndex(pd.to_datetime(np.arange(first, last + 1, result.step), unit="s",
+                                            utc=True), name="ts")
+    if len(steps) > 1_000_000 or steps.isin(series.index).all():
+        return series
+    return series.reindex(series.index.union(steps).rename("ts"))
 
 
 def window(series: pd.Series, start: datetime, end: datetime, *, closed: str = "right") -> pd.Series:

@@ -129,7 +129,12 @@ class QueryResult:
         """Share of grid steps holding at least one value (0 when nothing came back)."""
         if self.frame.shape[1] == 0 or len(self.frame) == 0:
             return 0.0
-        return float(self.frame.notna().any(axis=1).mean())
+        held = int(self.frame.notna().any(axis=1).sum())
+        if self.step > 0 and self.end >= self.start:
+            steps = int((self.end - self.start).total_seconds() // self.step) + 1
+            # rows left out of a hand-built or damaged frame are missing steps, not none
+            return held / max(steps, len(self.frame))
+        return held / len(self.frame)
 
     def evidence(self) -> dict:
         return {

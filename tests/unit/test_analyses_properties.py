@@ -47,6 +47,7 @@ from mm2report.analyses.state import (EventRef, Incident, State, availability, b
                                       incidents, rebalances, restore_times, service_states)
 from mm2report.analyses.throughput import capacity, detect_steps
 from mm2report.evaluate import analyse_phase, combine_phases
+from mm2report.sources.base import grid
 from mm2report.params import EVENT_KINDS, Thresholds, validate_campaign
 from mm2report.sources.base import QueryResult, align
 from mm2report import verdicts as V
@@ -275,7 +276,11 @@ def test_clean_and_aggregate_sort_dedupe_and_drop_non_finite(data):
     assert str(s.index.tz) == "UTC"
     assert s.dtype == "float64"
     assert not np.isinf(s.to_numpy()).any()
-    assert set(s.index) <= set(r.frame.index)
+    # every step of the query's grid is there (a missing row is a missing reading, NaN), and
+    # nothing else but the frame's own rows
+    steps = set(grid(int(r.start.timestamp()), int(r.end.timestamp()), r.step))
+    assert steps <= set(s.index) <= set(r.frame.index) | steps
+    assert s[~s.index.isin(r.frame.index)].isna().all()
     c = clean(s)
     pd.testing.assert_series_equal(c, s)  # idempotent
     w = window(s, utc(a), utc(b))
@@ -1386,7 +1391,7 @@ def test_impossible_values_are_data_errors_not_incidents():
 
 # ------------------------------------------------------------------------------------------
 # Bugs found by these properties, each shown precisely: fixed ones stay as regression tests
-# (test_fixed_*); the one left is xfail(strict=True)
+# (test_fixed_*)
 # ------------------------------------------------------------------------------------------
 
 
@@ -1515,18 +1520,15 @@ def test_fixed_projection_proven_with_unmeasured_fault_type():
     assert p.verdict_hint != "proven"  # ...yet calls the target proven
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG (out-of-contract frames): completeness is the share of the rows *present* "
-    "(core.completeness, `notna().mean()` in evaluate.lag_max / _completeness, latency, "
-    "stability), not of the expected grid of the window: a frame holding one row for a "
-    "one-hour phase has completeness 1.0, and lag_max / exporter continuity PASS. Sources "
-    "always return the full grid, but core.clean claims to cope with gapped frames"))
-def test_bug_completeness_counts_rows_present_not_the_grid():
+# Fixed: a frame holding one row for a phase (rows left out) has the completeness of that one
+# row over the whole grid of its query (core.on_grid), not 1.0: criterion 1 cannot PASS on it.
+def test_fixed_completeness_counts_the_grid_not_the_rows_present():
     c = CAMPAIGNS[4]
     ranges = good_ranges(c, "smoke")
     ranges["consumer_lag"] = ranges["consumer_lag"].iloc[[5]]
     ca = with_phase(4, "smoke", analyse_phase(c, phase_data(c, "smoke", ranges)))
     assert crit(ca, "1").status is not Status.PASS
+    assert crit(ca, "1").completeness is not None and crit(ca, "1").completeness < 0.1
 
 
 def test_fixed_stability_crashes_when_rate_frames_cover_different_rows():

@@ -226,6 +226,9 @@ def test_completeness():
     assert result(full).completeness == 1.0  # any series holding a value counts for the step
     empty = build_frame([], T0, T0 + 45, 15)
     assert result(empty).completeness == 0.0
+    # a frame with grid rows left out (hand-built, damaged): the rows missing are missing steps
+    gapped = build_frame([S({}, [T0, T0 + 15, T0 + 30, T0 + 45], [1, 1, 1, 1])], T0, T0 + 45, 15)
+    assert result(gapped.iloc[[1]]).completeness == 0.25
 
 
 def test_evidence_names_query_and_range():
