@@ -206,6 +206,29 @@ def comparison_report(comparison: Comparison, lang: str, tz) -> ComparisonReport
     return ComparisonReport(comparison, texts_for(lang, tz))
 
 
+def open_comparison(a=None, b=None, *, params_a=None, params_b=None, criteria=None,
+                    lang: str | None = None) -> ComparisonReport:
+    """The comparison of ``b`` with the reference ``a`` (run directories or campaign files;
+    ``None``: the embedded demo campaign), in ``lang`` (default: A's campaign language), for
+    the comparison notebook: one call per section on what this returns."""
+    from ..errors import ParameterError
+    from ..paths import DEMO_CAMPAIGN
+    from .model import compare_analyses
+    from .params import load_criteria
+    from .sides import load_side
+
+    crit = load_criteria(criteria)
+    side_a = load_side(a if a not in (None, "") else DEMO_CAMPAIGN, params_a, which="A")
+    side_b = load_side(b if b not in (None, "") else DEMO_CAMPAIGN, params_b, which="B")
+    c = compare_analyses(side_a.analysis, side_b.analysis, crit, a_label=side_a.label,
+                         b_label=side_b.label)
+    camp = side_a.campaign.campaign
+    chosen = lang or camp.language
+    if chosen not in ("fr", "en"):
+        raise ParameterError("lang", [("lang", f"{chosen!r}: expected fr or en")])
+    return comparison_report(c, chosen, camp.tz)
+
+
 def write_document(comparison: Comparison, out_dir: str | os.PathLike, *, langs=("fr", "en"),
                    tz=timezone.utc, pdf: bool = True, now: datetime | None = None,
                    client: str = "") -> Path:
@@ -253,4 +276,4 @@ def write_document(comparison: Comparison, out_dir: str | os.PathLike, *, langs=
     return out
 
 
-__all__ = ["ComparisonReport", "comparison_report", "write_document"]
+__all__ = ["ComparisonReport", "comparison_report", "open_comparison", "write_document"]

@@ -28,10 +28,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "s.overall": ("Résultat global : {status}.", "Overall: {status}."),
     "s.capacity": ("Capacité soutenue", "Sustained capacity"),
     "s.capacity_intro": (
-        "Débit répliqué moyen par palier (intervalle : bootstrap par blocs de ses lectures) et "
-        "plafond de saturation ajusté (intervalle : covariance de l'ajustement).",
-        "Mean replicated rate per step (interval: block bootstrap of its readings) and the "
-        "fitted saturation ceiling (interval: the fit's covariance)."),
+        "Débit répliqué moyen par palier (intervalle : Welch sur les moyennes de cinq lots "
+        "consécutifs de ses relevés) et plafond de saturation ajusté (intervalle : covariance "
+        "de l'ajustement).",
+        "Mean replicated rate per step (interval: Welch on the means of five consecutive "
+        "batches of its readings) and the fitted saturation ceiling (interval: the fit's "
+        "covariance)."),
     "s.latency": ("Latence", "Latency"),
     "s.latency_intro": (
         "Percentiles des maxima par relevé pondérés par les messages (bornes supérieures, comme "

@@ -170,3 +170,85 @@ def test_cli_compares_two_campaign_files_and_writes_the_documents(shared, tmp_pa
     assert fr.count("<img") == 2 and en.count("<img") == 2  # the two before/after figures
     # nothing is overwritten
     assert main(["compare", *files, "--report", str(doc)]) == 2
+
+
+def _write_run(shared, spec, analysis, parent):
+    """A run directory as ``mm2report run`` leaves it (results.json per phase, run.json),
+    written from the analysis through the library (no notebook kernels: the notebooks' own
+    results.json is tested in test_run.py)."""
+    from datetime import datetime, timezone
+
+    import yaml
+
+    from mm2report.paths import NOTEBOOKS
+    from mm2report.results import phase_results, write_results
+
+    params = parent / f"{spec.seed}.yml"
+    params.write_text(yaml.safe_dump({**shared.campaigns[spec], "source": {"url": shared.server.url}}))
+    campaign = shared.campaign(spec)
+    run = parent / f"run-{spec.seed}"
+    for name, phase in analysis.phases.items():
+        write_results(phase_results(campaign, phase, analysis.origin, None,
+                                    datetime.now(timezone.utc)), run / NOTEBOOKS[name])
+    (run / "run.json").write_text(json.dumps({"params_file": params.name}))
+    return run, params
+
+
+def test_runs_read_back_from_results_json_compare_as_the_analyses_do(shared, analyses, tmp_path,
+                                                                   capsys):
+    from mm2report.cli import main
+    from mm2report.compare.model import to_dict
+    from mm2report.compare.sides import load_side
+
+    run_a, params_a = _write_run(shared, REFERENCE, analyses[REFERENCE], tmp_path)
+    run_b, params_b = _write_run(shared, TUNED, analyses[TUNED], tmp_path)
+    side_a, side_b = load_side(run_a, params_a), load_side(run_b, params_b, which="B")
+    from_runs = to_dict(compare_analyses(side_a.analysis, side_b.analysis))
+    direct = to_dict(compare_analyses(analyses[REFERENCE], analyses[TUNED]))
+    assert from_runs["differences"] == direct["differences"]
+    assert from_runs["overall"]["status"] == "PASS"
+    # a run with the campaign file of another campaign is refused (exit 2, nothing compared)
+    code = main(["compare", str(run_a), str(run_b), "--params-a", str(params_b),
+                 "--params-b", str(params_b)])
+    assert code == 2
+    assert "campaign" in capsys.readouterr().err
+
+
+def test_the_comparison_notebook_shows_the_document(shared, tmp_path):
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import nbformat
+    import yaml
+
+    from mm2report.compare.document import write_document
+
+    files = []
+    for spec in (REFERENCE, TUNED):
+        path = tmp_path / f"{spec.seed}.yml"
+        path.write_text(yaml.safe_dump({**shared.campaigns[spec],
+                                        "source": {"url": shared.server.url}}))
+        files.append(str(path))
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "compare.ipynb"
+    r = subprocess.run([str(Path(sys.executable).parent / "papermill"),
+                        str(root / "notebooks" / "compare.ipynb"), str(out), "-p", "a", files[0],
+                        "-p", "b", files[1], "-p", "lang", "en", "--no-progress-bar"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    nb = nbformat.read(out, as_version=4)
+    shown = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells
+                    for o in c.get("outputs", []))
+    from mm2report.compare.document import open_comparison
+
+    report = open_comparison(files[0], files[1], lang="en")
+    doc = write_document(report.comparison, tmp_path / "doc", langs=("en",), pdf=False,
+                         tz=shared.campaign(REFERENCE).campaign.tz)
+    html = (doc / "comparaison-en.html").read_text()
+    rows = re.findall(r"<tr>.*?</tr>", html)
+    assert len(rows) > 25
+    for row in rows:
+        assert row in shown  # every table line of the document, identical in the notebook
+    assert shown.count("<img") == 2

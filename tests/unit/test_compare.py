@@ -178,3 +178,40 @@ def test_a_difference_without_an_interval_is_never_significant():
     assert d.significant is None and d.outcome == "no_interval"
     worse = Difference("x", "latency", "x", (), "ms", 100.0, 120.0, (5.0, 30.0), "lower", "b")
     assert worse.significant and worse.outcome == "worse"
+
+
+# ---- the comparison notebook ------------------------------------------------------------------
+
+
+def test_the_comparison_notebook_is_in_sync_and_holds_one_call_per_section():
+    import ast
+    from pathlib import Path
+
+    import jupytext
+    import nbformat
+
+    nb_dir = Path(__file__).resolve().parents[2] / "notebooks"
+    py = jupytext.read(nb_dir / "compare.py")
+    ipynb = nbformat.read(nb_dir / "compare.ipynb", as_version=4)
+    assert [(c.cell_type, c.source.strip()) for c in py.cells] == \
+        [(c.cell_type, c.source.strip()) for c in ipynb.cells]
+    code = [c for c in py.cells if c.cell_type == "code"]
+    assert code[0].metadata.get("tags") == ["parameters"]
+    for node in ast.parse(code[0].source).body:  # scalars only
+        assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+    from mm2report.compare.document import ComparisonReport
+
+    sections = []
+    for cell in code[1:]:
+        body = [n for n in ast.parse(cell.source).body
+                if not isinstance(n, (ast.Import, ast.ImportFrom))]
+        assert len(body) == 1, cell.source  # one statement: the call of its section
+        call = body[0].value
+        assert isinstance(call, ast.Call), cell.source
+        if isinstance(body[0], ast.Expr):
+            sections.append(call.func.attr)
+        else:  # the opening cell: report = open_comparison(...)
+            assert isinstance(body[0], ast.Assign) and call.func.id == "open_comparison"
+    assert sections == [n for n in ("intro", "criteria", "capacity", "capacity_plot", "latency",
+                                    "latency_plot", "times", "availability", "regressions")]
+    assert all(callable(getattr(ComparisonReport, s)) for s in sections)
