@@ -57,6 +57,7 @@ class SharedPrometheus:
     def __init__(self, specs: list[Spec], workdir: Path):
         self.campaigns: dict[Spec, dict] = {}
         self.truths: dict[Spec, dict] = {}
+        workdir.mkdir(parents=True, exist_ok=True)
         data_dir = workdir / "data"
         for spec in specs:
             sc = scenario(spec)

@@ -160,13 +160,27 @@ def _step_diff(key, label, args, pa, x, pb, y, crit, detail=()) -> Difference:
                       min(a.completeness, b.completeness), tuple(detail))
 
 
+def pair_steps(sa, sb) -> list:
+    """Steps of A and B paired by nominal rate (within 1 %) when both campaigns give one, else
+    in order; a step of A without its twin in B is left out (nothing to compare it with)."""
+    if all(s.nominal_rate for s in sa) and all(s.nominal_rate for s in sb):
+        pairs, used = [], set()
+        for x in sa:
+            y = next((j for j, s in enumerate(sb) if j not in used
+                      and abs(s.nominal_rate - x.nominal_rate) <= 0.01 * x.nominal_rate), None)
+            if y is not None:
+                used.add(y)
+                pairs.append((x, sb[y]))
+        return pairs
+    return list(zip(sa, sb))
+
+
 def _capacity(a: "CampaignAnalysis", b: "CampaignAnalysis", crit: CompareCriteria) -> list[Difference]:
     ca, cb = a.phases.get("capacity"), b.phases.get("capacity")
     if ca is None or cb is None or ca.capacity is None or cb.capacity is None:
         return []
-    sa, sb = ca.capacity.steps, cb.capacity.steps
     out = []
-    for i, (x, y) in enumerate(zip(sa, sb), start=1):
+    for i, (x, y) in enumerate(pair_steps(ca.capacity.steps, cb.capacity.steps), start=1):
         rate = x.nominal_rate if x.nominal_rate is not None else x.offered.value
         out.append(_step_diff(f"capacity.step.{i}", "cmp.step", (("n", i), ("rate", rate)),
                               ca, x, cb, y, crit,

@@ -215,3 +215,79 @@ def test_the_comparison_notebook_is_in_sync_and_holds_one_call_per_section():
     assert sections == [n for n in ("intro", "criteria", "capacity", "capacity_plot", "latency",
                                     "latency_plot", "times", "availability", "regressions")]
     assert all(callable(getattr(ComparisonReport, s)) for s in sections)
+
+
+# ---- the throughput criterion -------------------------------------------------------------------
+
+
+def _capacity_side(ceiling, steps):
+    import pandas as pd
+
+    from mm2report.analyses.core import Kpi
+
+    index = pd.date_range("2026-12-01", periods=200, freq="15s", tz="UTC", name="ts")
+    frame = pd.DataFrame({"replicated_rate": np.nan}, index=index)
+    made = []
+    for k, (value, sustained, readings) in enumerate(steps):
+        lo, hi = index[40 * k], index[40 * k + len(readings)]
+        frame.loc[(frame.index > lo) & (frame.index <= hi), "replicated_rate"] = readings
+        made.append(SimpleNamespace(sustained=sustained, analysed_from=lo, analysed_to=hi,
+                                    nominal_rate=None,
+                                    replicated=Kpi("replicated_rate", value, "records/s",
+                                                   completeness=1.0)))
+    cap = SimpleNamespace(ceiling=ceiling, steps=tuple(made))
+    return SimpleNamespace(phases={"capacity": SimpleNamespace(
+        capacity=cap, timeline=SimpleNamespace(frame=frame))})
+
+
+def _throughput(a, b, completeness=1.0, gain=20.0):
+    from mm2report.compare.model import _throughput_verdict
+
+    diffs = {"capacity.ceiling": Difference("capacity.ceiling", "capacity", "cmp.ceiling", (),
+                                            "records/s", None, None, None, "higher", "fit",
+                                            completeness=completeness),
+             "capacity.max_tested": Difference("capacity.max_tested", "capacity", "x", (),
+                                               "records/s", 1.0, 1.0, None, "higher", "none")}
+    return _throughput_verdict(diffs, a, b, CompareCriteria(throughput_gain_pct=gain))
+
+
+def test_throughput_when_b_never_saturated_proves_the_gain_only_from_its_lower_bound():
+    from mm2report.analyses.core import Kpi, missing
+
+    rng = np.random.default_rng(5)
+    a = _capacity_side(Kpi("saturation_ceiling", 4000.0, "records/s", (3990.0, 4010.0),
+                           completeness=1.0), [])
+    never = missing("saturation_ceiling", "records/s", "every step was sustained")
+    high = _capacity_side(never, [(5200.0, True, rng.normal(5200, 10, 30))])
+    assert _throughput(a, high).status is Status.PASS  # ≥ 5,190 / 4,010: +29 % at least
+    assert _throughput(a, high, completeness=0.95).status is Status.INCONCLUSIVE
+    low = _capacity_side(never, [(4500.0, True, rng.normal(4500, 10, 30))])
+    # +12 % seen, but B's ceiling lies somewhere above: not proven, not disproven
+    assert _throughput(a, low).status is Status.INCONCLUSIVE
+    none_a = _capacity_side(never, [])
+    assert _throughput(none_a, high).status is Status.INCONCLUSIVE
+
+
+def test_throughput_on_two_ceilings_is_pass_fail_or_inconclusive_on_the_ratio_interval():
+    from mm2report.analyses.core import Kpi
+
+    def side(c, half):
+        return _capacity_side(Kpi("saturation_ceiling", c, "records/s", (c - half, c + half),
+                                  completeness=1.0), [])
+
+    a = side(4000.0, 10.0)
+    assert _throughput(a, side(5000.0, 10.0)).status is Status.PASS  # +25 % ± 0.4
+    assert _throughput(a, side(4400.0, 10.0)).status is Status.FAIL  # +10 %: proven short
+    assert _throughput(a, side(4800.0, 400.0)).status is Status.INCONCLUSIVE  # +20 % ± 16
+
+
+def test_steps_are_paired_by_nominal_rate():
+    from mm2report.compare.model import pair_steps
+
+    s = lambda r: SimpleNamespace(nominal_rate=r)
+    a = [s(2000), s(3500), s(4600)]
+    b = [s(2000), s(4600), s(6000)]
+    assert [(x.nominal_rate, y.nominal_rate) for x, y in pair_steps(a, b)] == [
+        (2000, 2000), (4600, 4600)]
+    unnamed = [s(None), s(None)]
+    assert len(pair_steps(unnamed, b)) == 2  # in order when a side gives no rates
