@@ -68,5 +68,9 @@ report.times()
 report.availability()
 
 # %%
+# The other lines of the technical sheet and the SLA report.
+report.other()
+
+# %%
 # Regressions: lines that pass in A and no longer pass in B.
 report.regressions()

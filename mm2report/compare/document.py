@@ -18,9 +18,6 @@ from ..verdicts import Status, Verdict
 from .model import Comparison, Difference
 from .texts import CompareTexts, texts_for
 
-UNIT_SHOWN = {"records/s": "records/s", "ms": "ms", "s": "s", "%": "%", "": ""}
-
-
 @dataclass
 class ComparisonReport:
     """A comparison in one language; each method returns one block of the document."""
@@ -40,7 +37,8 @@ class ComparisonReport:
             return self.ct(d.label, kind=self.ct.event(args["kind"]))
         own = {"l.max_tested": "cmp.max_tested", "l.baseline": "cmp.baseline",
                "d.latency_max_load": "cmp.max_under_load", "l.mttr": "cmp.mttr",
-               "l.rto": "cmp.rto", "l.rpo": "cmp.rpo", "l.availability": "cmp.availability"}
+               "l.rto": "cmp.rto", "l.rpo": "cmp.rpo", "l.availability": "cmp.availability",
+               "l.recommended": "cmp.recommended"}
         return self.ct(own.get(d.label, d.label))
 
     def _q(self, value: float | None, unit: str, signed: bool = False) -> str:
@@ -53,7 +51,7 @@ class ComparisonReport:
             text = t.num(a, 4)
         elif unit == "s":
             text = t.num(a, 1 if abs(value) < 100 else 0)
-        elif unit == "":
+        elif unit in ("", "workers", "tasks", "days"):
             text = t.num(a)
         else:
             text = t.sig(a)
@@ -62,7 +60,7 @@ class ComparisonReport:
         return ("+" if value > 0 else "−" if value < 0 else "") + text
 
     def _unit(self, d: Difference) -> str:
-        if d.method == "poisson" or d.unit == "":
+        if d.method == "poisson" or d.unit in ("", "workers", "tasks"):
             return "—"
         return self.ct.t.unit(d.unit)
 
@@ -165,6 +163,10 @@ class ComparisonReport:
         return Section(self.ct("s.availability"), (self.ct("s.availability_intro"),),
                        (self._table(diffs),))
 
+    def other(self) -> Section:
+        return Section(self.ct("s.other"), (self.ct("s.other_intro"),),
+                       (self._table(self.comparison.group("other")),))
+
     def regressions(self) -> Section:
         c = self.comparison
         if not c.regressions:
@@ -196,7 +198,7 @@ class ComparisonReport:
     def blocks(self) -> tuple:
         return (self.intro(), self.criteria(), self.capacity(), self.capacity_plot(),
                 self.latency(), self.latency_plot(), self.times(), self.availability(),
-                self.regressions())
+                self.other(), self.regressions())
 
     def _repr_html_(self) -> str:
         return "".join(b._repr_html_() for b in self.blocks())

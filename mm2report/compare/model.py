@@ -34,7 +34,7 @@ NO_DIFFERENCE, NO_INTERVAL, NOT_MEASURED = "no_difference", "no_interval", "not_
 @dataclass(frozen=True)
 class Difference:
     key: str  # stable id, e.g. "capacity.step.3", "latency.nominal.p99", "rebalance.worker_stop"
-    group: str  # capacity | latency | times | availability | incidents
+    group: str  # capacity | latency | times | availability | incidents | other
     label: str  # i18n key of the line's name
     args: tuple[tuple[str, float | str | None], ...]
     unit: str
@@ -124,7 +124,7 @@ def _kpi_diff(key, group, label, args, a: Kpi, b: Kpi, z, method, better="higher
     ci = None
     reason, reason_key = "", ""
     if av is not None and bv is not None:
-        ci = S.normal_difference(av, a.ci, bv, b.ci, z)
+        ci = S.normal_difference(av, a.ci, bv, b.ci, z) if method != "none" else None
         if ci is None:
             reason, reason_key = no_ci or "no interval stored for this figure", no_ci_key
     else:
@@ -342,6 +342,34 @@ def _availability(a: "CampaignAnalysis", b: "CampaignAnalysis",
     return out
 
 
+def _other(a: "CampaignAnalysis", b: "CampaignAnalysis") -> list[Difference]:
+    """The remaining lines of the technical sheet and the SLA report: none has an interval a
+    campaign can give (a maximum, a projection bounded by scenarios rather than sampled, a
+    date, the deployment's own size)."""
+    out = []
+    ca, cb = a.phases.get("capacity"), b.phases.get("capacity")
+    if ca is not None and cb is not None and ca.capacity is not None and cb.capacity is not None:
+        out.append(_kpi_diff("capacity.recommended", "other", "l.recommended", (),
+                             ca.capacity.recommended, cb.capacity.recommended, 0.0, "none",
+                             "higher", no_ci="a fixed share of the max tested capacity (see it)",
+                             no_ci_key="cmp.why.share"))
+    rows = (("projection.availability", "cmp.projected", a.projection.availability_pct,
+             b.projection.availability_pct, "higher", "cmp.why.projection",
+             "a projection bounded by fault scenarios, not a sampling interval"),
+            ("sla.lag_max", "cmp.lag_max", a.steady_lag_max, b.steady_lag_max, "lower",
+             "cmp.why.extreme", "a single highest reading: no interval"),
+            ("sla.certificates", "cmp.certificates", a.certificates.days_left,
+             b.certificates.days_left, "higher", "cmp.why.date", "a date, not a measurement"),
+            ("config.workers", "cmp.workers", a.workers, b.workers, "", "cmp.why.config",
+             "the deployment's size"),
+            ("config.tasks", "cmp.tasks", a.expected_tasks, b.expected_tasks, "", "cmp.why.config",
+             "the deployment's size"))
+    for key, label, ka, kb, better, why, text in rows:
+        out.append(_kpi_diff(key, "other", label, (), ka, kb, 0.0, "none", better,
+                             no_ci=text, no_ci_key=why))
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Regressions and the ACT-003 verdicts
 # --------------------------------------------------------------------------------------------
@@ -496,7 +524,7 @@ def compare_analyses(a: "CampaignAnalysis", b: "CampaignAnalysis",
     """Compare ``b`` with the reference ``a`` (both combined campaign analyses)."""
     crit = criteria or CompareCriteria()
     diffs = (_capacity(a, b, crit) + _latency(a, b, crit, **kw) + _times(a, b, crit)
-             + _availability(a, b, crit))
+             + _availability(a, b, crit) + _other(a, b))
     found, same = regressions(a, b)
     by_key = {d.key: d for d in diffs}
     verdicts = [v for v in (_throughput_verdict(by_key, a, b, crit), _latency_verdict(diffs, crit),
@@ -531,10 +559,6 @@ def compare(a, b, criteria: CompareCriteria | None = None, *, params_a=None,
     sb = load_side(b, params_b, which="B")
     return compare_analyses(sa.analysis, sb.analysis, criteria, a_label=sa.label,
                             b_label=sb.label)
-
-
-def finite(x: float | None) -> bool:
-    return x is not None and math.isfinite(x)
 
 
 __all__ = ["Comparison", "Difference", "Regression", "compare", "compare_analyses",

@@ -57,6 +57,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Availability is the outcome of the faults injected, not a sample: no interval. "
         "Natural incidents (linked to no event) are compared as Poisson rates (exact "
         "conditional test, interval of the ratio B/A)."),
+    "s.other": ("Autres lignes de la fiche technique et du SLA",
+                "Other lines of the technical sheet and the SLA"),
+    "s.other_intro": (
+        "Aucune de ces valeurs n'a d'intervalle qu'une campagne puisse donner : une part fixe "
+        "d'une autre, une projection bornée par scénarios, un maximum, une date, la taille du "
+        "déploiement.",
+        "None of these figures has an interval a campaign can give: a fixed share of another, a "
+        "projection bounded by scenarios, a maximum, a date, the deployment's size."),
     "s.regressions": ("Régressions", "Regressions"),
     "s.regressions_none": ("Aucune : les {n} lignes (critères GO/NOGO et SLA) conformes dans A "
                            "le sont dans B.",
@@ -101,6 +109,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cmp.mttr": ("MTTR", "MTTR"),
     "cmp.rto": ("RTO (pire rétablissement)", "RTO (worst restore)"),
     "cmp.rpo": ("RPO", "RPO"),
+    "cmp.recommended": ("Capacité recommandée", "Recommended capacity"),
+    "cmp.projected": ("Disponibilité annuelle projetée", "Projected yearly availability"),
+    "cmp.lag_max": ("Retard max en charge stable", "Max lag under steady load"),
+    "cmp.certificates": ("Validité des certificats (jours)", "Certificates valid (days)"),
+    "cmp.workers": ("Workers", "Workers"),
+    "cmp.tasks": ("Tâches", "Tasks"),
     "cmp.availability": ("Disponibilité (temps connu)", "Availability (known time)"),
     "cmp.downtime": ("Indisponibilité cumulée", "Total downtime"),
     "cmp.incidents": ("Incidents — {kind}", "Incidents — {kind}"),
@@ -116,6 +130,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cmp.why.extreme": ("un maximum ou une médiane de moyennes", "a maximum, or a median of averages"),
     "cmp.why.injected_times": ("pannes injectées : pas d'échantillon", "injected faults: no sample"),
     "cmp.why.outcome": ("résultat des pannes injectées", "outcome of the faults injected"),
+    "cmp.why.share": ("part fixe de la capacité max testée", "fixed share of the max tested capacity"),
+    "cmp.why.projection": ("projection par scénarios", "projection by scenarios"),
+    "cmp.why.date": ("une date", "a date"),
+    "cmp.why.config": ("taille du déploiement", "the deployment's size"),
     "cmp.why.not_measured": ("non mesuré dans les deux campagnes",
                              "not measured in both campaigns"),
     "cmp.why.few_quantile": ("trop peu de relevés pour l'intervalle de ce percentile",

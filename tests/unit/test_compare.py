@@ -213,7 +213,8 @@ def test_the_comparison_notebook_is_in_sync_and_holds_one_call_per_section():
         else:  # the opening cell: report = open_comparison(...)
             assert isinstance(body[0], ast.Assign) and call.func.id == "open_comparison"
     assert sections == [n for n in ("intro", "criteria", "capacity", "capacity_plot", "latency",
-                                    "latency_plot", "times", "availability", "regressions")]
+                                    "latency_plot", "times", "availability", "other",
+                                    "regressions")]
     assert all(callable(getattr(ComparisonReport, s)) for s in sections)
 
 
