@@ -1,8 +1,8 @@
 """The comparison document: the same displayable blocks as the deliverables
-(:class:`~mm2report.notebook.Section`, :class:`~mm2report.notebook.Table`,
-:class:`~mm2report.notebook.Chart`), one method per section so that the comparison notebook
+(:class:`~mm2report.documents.notebook.Section`, :class:`~mm2report.documents.notebook.Table`,
+:class:`~mm2report.documents.notebook.Chart`), one method per section so that the comparison notebook
 makes one call per section, and the HTML + PDF rendering of ``mm2report compare --report``
-(A4, page numbers, printed and checked as the deliverables are: :mod:`mm2report.report`)."""
+(A4, page numbers, printed and checked as the deliverables are: :mod:`mm2report.documents.report`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..notebook import Cell, Chart, Section, Table
+from ..documents.notebook import Cell, Chart, Section, Table
 from ..verdicts import Status, Verdict
 from .model import Comparison, Difference
 from .texts import CompareTexts, texts_for
@@ -239,7 +239,7 @@ def write_document(comparison: Comparison, out_dir: str | os.PathLike, *, langs=
     from ..errors import Mm2ReportError, OutputError, ParameterError
     from ..outputs import describe
     from ..redact import redact_file_text
-    from ..report import chromium, page, pdf_tools, print_pdf
+    from ..documents.report import chromium, page, pdf_tools, print_pdf
 
     out = Path(out_dir)
     if out.exists():

@@ -1,5 +1,5 @@
 """Before / after figures: both campaigns drawn on one axis, in the deliverables' style
-(:mod:`mm2report.plots`: Okabe–Ito colours, line styles that also differ in greyscale)."""
+(:mod:`mm2report.documents.plots`: Okabe–Ito colours, line styles that also differ in greyscale)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
-from .. import plots as P
+from ..documents import plots as P
 
 if TYPE_CHECKING:
     from .model import Comparison

@@ -1,7 +1,7 @@
 """The two sides of a comparison: a run's ``results.json`` files, or a campaign analysed now.
 
 A run directory (``mm2report run``) is read back exactly as ``mm2report report`` reads it
-(:func:`~mm2report.results.combine_run`), which needs the campaign file the run was made from
+(:func:`~mm2report.documents.results.combine_run`), which needs the campaign file the run was made from
 (its digest is checked: results of another version of the file are refused). A campaign file
 alone is analysed from its source on the fly (:func:`~mm2report.evaluate.evaluate`).
 """
@@ -31,7 +31,7 @@ def is_run(path: str | Path) -> bool:
 def load_side(path: str | Path, params: str | Path | None = None, *, which: str = "A") -> Side:
     """``path``: a run directory (with ``params``, its campaign file) or a campaign file."""
     from ..params import load_campaign
-    from ..results import RESULTS_FILE, combine_run, read_results
+    from ..documents.results import RESULTS_FILE, combine_run, read_results
 
     path = Path(path)
     flag = f"--params-{which.lower()}"

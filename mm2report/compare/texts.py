@@ -1,7 +1,7 @@
 """The comparison's words, in French and English.
 
-Numbers, dates and units are formatted by :class:`mm2report.i18n.Texts` (babel); the labels of
-the comparison live here, beside the code that uses them, so that the deliverables' own
+Numbers, dates and units are formatted by :class:`mm2report.documents.i18n.Texts` (babel); the
+labels of the comparison live here, beside the code that uses them, so that the deliverables' own
 vocabulary can evolve without this module and the other way round. A missing key is a
 ``KeyError`` in the tests.
 """
@@ -213,8 +213,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 class CompareTexts:
-    """The comparison's labels in one language, with :class:`mm2report.i18n.Texts` for
-    numbers, dates and units."""
+    """The comparison's labels in one language, with
+    :class:`mm2report.documents.i18n.Texts` for numbers, dates and units."""
 
     def __init__(self, t):
         self.t = t
@@ -234,7 +234,7 @@ class CompareTexts:
 
 
 def texts_for(lang: str, tz) -> CompareTexts:
-    from ..i18n import texts
+    from ..documents.i18n import texts
 
     return CompareTexts(texts(lang, tz))
 

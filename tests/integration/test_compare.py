@@ -181,7 +181,7 @@ def _write_run(shared, spec, analysis, parent):
     import yaml
 
     from mm2report.paths import NOTEBOOKS
-    from mm2report.results import phase_results, write_results
+    from mm2report.documents.results import phase_results, write_results
 
     params = parent / f"{spec.seed}.yml"
     params.write_text(yaml.safe_dump({**shared.campaigns[spec], "source": {"url": shared.server.url}}))
