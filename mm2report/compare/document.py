@@ -237,7 +237,7 @@ def write_document(comparison: Comparison, out_dir: str | os.PathLike, *, langs=
     """Write ``comparaison-<lang>.html`` (and ``.pdf``) for every language into a new
     directory ``out_dir`` (built in a hidden sibling and renamed; never overwritten)."""
     from ..errors import Mm2ReportError, OutputError, ParameterError
-    from ..outputs import describe
+    from ..outputs import describe, publish_dir, remove_stale_partials
     from ..redact import redact_file_text
     from ..documents.report import chromium, page, pdf_tools, print_pdf
 
@@ -249,9 +249,14 @@ def write_document(comparison: Comparison, out_dir: str | os.PathLike, *, langs=
         raise Mm2ReportError("PDF needs the Debian chromium and poppler-utils packages, or use "
                              "--no-pdf")
     now = now or datetime.now(timezone.utc)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(describe("the comparison", out.parent, exc)) from None
+    remove_stale_partials(out.parent, f".{out.name}.partial-*")  # of a killed process
     staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
     try:
-        staging.mkdir(parents=True)
+        staging.mkdir()
         for lang in langs:
             rep = comparison_report(comparison, lang, tz)
             ct = rep.ct
@@ -268,7 +273,11 @@ def write_document(comparison: Comparison, out_dir: str | os.PathLike, *, langs=
                               encoding="utf-8")
             if browser:
                 print_pdf(target, target.with_suffix(".pdf"), browser)
-        os.rename(staging, out)
+        try:
+            publish_dir(staging, [out.name])  # never replaces a directory made meanwhile
+        except FileExistsError:
+            raise ParameterError(str(out), [("--report", "already exists; nothing is "
+                                                         "overwritten")]) from None
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(describe("the comparison", staging, exc)) from None
