@@ -31,6 +31,7 @@ def is_run(path: str | Path) -> bool:
 def load_side(path: str | Path, params: str | Path | None = None, *, which: str = "A") -> Side:
     """``path``: a run directory (with ``params``, its campaign file) or a campaign file."""
     from ..params import load_campaign
+    from ..redact import register_campaign
     from ..documents.results import RESULTS_FILE, combine_run, read_results
 
     path = Path(path)
@@ -46,6 +47,7 @@ def load_side(path: str | Path, params: str | Path | None = None, *, which: str 
         if path.name.endswith("-failed"):
             raise ParameterError(str(path), [(which, "this run failed; its results are incomplete")])
         campaign = load_campaign(params)
+        register_campaign(campaign)  # its credentials are redacted from every output
         results = [read_results(p / RESULTS_FILE) for p in sorted(path.iterdir())
                    if (p / RESULTS_FILE).is_file()]
         if not results:
@@ -61,6 +63,7 @@ def load_side(path: str | Path, params: str | Path | None = None, *, which: str 
     from ..sources import open_source
 
     campaign = load_campaign(path)
+    register_campaign(campaign)
     with open_source(campaign) as source:
         analysis = evaluate(campaign, source)
     kind = "snapshot" if campaign.source.kind == "snapshot" else "Prometheus"
