@@ -18,6 +18,14 @@ from ..verdicts import Status, Verdict
 from .model import Comparison, Difference
 from .texts import CompareTexts, texts_for
 
+def signed_text(text: str, value: float) -> str:
+    """``text`` (a formatted absolute value) with the sign of ``value``; none when the text
+    shows zero (−0,000 is 0)."""
+    if not any(ch in "123456789" for ch in text):
+        return text
+    return ("+" if value > 0 else "−" if value < 0 else "") + text
+
+
 @dataclass
 class ComparisonReport:
     """A comparison in one language; each method returns one block of the document."""
@@ -55,9 +63,7 @@ class ComparisonReport:
             text = t.num(a)
         else:
             text = t.sig(a)
-        if not signed:
-            return text
-        return ("+" if value > 0 else "−" if value < 0 else "") + text
+        return signed_text(text, value) if signed else text
 
     def _unit(self, d: Difference) -> str:
         if d.method == "poisson" or d.unit in ("", "workers", "tasks"):
@@ -120,7 +126,7 @@ class ComparisonReport:
         for name in ("value", "lo", "hi"):
             x = v.value if name == "value" else args.get(name)
             if unit == "%":
-                values[name] = ("+" if (x or 0) > 0 else "") + t.num(x, 1, "%") if x is not None else "—"
+                values[name] = signed_text(t.num(abs(x), 1, "%"), x) if x is not None else "—"
             else:
                 values[name] = (self._q(x, unit or "", True) + (
                     f"\u00a0{t.unit(unit)}" if unit else "")) if x is not None else "—"
@@ -142,7 +148,7 @@ class ComparisonReport:
         rows = [(self._verdict_title(v), Cell(self.ct(f"status.{v.status.value}"), False, v.status),
                  self._reason(v)) for v in c.verdicts]
         table = Table.of([self.ct("col.criterion"), self.ct("col.verdict"), self.ct("col.reason")],
-                         rows, widths=(28, 16, 56))
+                         rows, widths=(26, 19, 55))
         overall = self.ct("s.overall", status=self.ct(f"status.{c.overall.status.value}"))
         return Section(self.ct("s.criteria"), (self.ct("s.criteria_intro"), overall), (table,))
 

@@ -357,7 +357,7 @@ def _other(a: "CampaignAnalysis", b: "CampaignAnalysis") -> list[Difference]:
              b.projection.availability_pct, "higher", "cmp.why.projection",
              "a projection bounded by fault scenarios, not a sampling interval"),
             ("sla.lag_max", "cmp.lag_max", a.steady_lag_max, b.steady_lag_max, "lower",
-             "cmp.why.extreme", "a single highest reading: no interval"),
+             "cmp.why.maximum", "a single highest reading: no interval"),
             ("sla.certificates", "cmp.certificates", a.certificates.days_left,
              b.certificates.days_left, "higher", "cmp.why.date", "a date, not a measurement"),
             ("config.workers", "cmp.workers", a.workers, b.workers, "", "cmp.why.config",
@@ -391,6 +391,12 @@ def regressions(a: "CampaignAnalysis", b: "CampaignAnalysis") -> tuple[tuple[Reg
     return tuple(out), same
 
 
+def _pct(x: float) -> str:
+    """``+25.0``, ``-3.2``, ``0.0`` (never ``-0.0``)."""
+    text = f"{x:+.1f}"
+    return "0.0" if float(text) == 0 else text
+
+
 def _throughput_verdict(diffs: dict[str, Difference], a, b, crit: CompareCriteria) -> Verdict:
     target = 1 + crit.throughput_gain_pct / 100
     title = f"throughput up by more than {crit.throughput_gain_pct:g} %"
@@ -415,16 +421,16 @@ def _throughput_verdict(diffs: dict[str, Difference], a, b, crit: CompareCriteri
         args = dict(value=value, unit="%", threshold=threshold, completeness=comp, lo=lo, hi=hi)
         if r[1] < target:
             return V.fact("act003-throughput", title, Status.FAIL,
-                          f"ceiling {value:+.1f} % [{lo:+.1f} ; {hi:+.1f}]: below the target",
+                          f"ceiling {_pct(value)} % [{_pct(lo)} ; {_pct(hi)}]: below the target",
                           key="cmp.v.tp_fail", **args)
         if r[0] > target and comp >= 1.0:
             return V.fact("act003-throughput", title, Status.PASS,
-                          f"ceiling {value:+.1f} % [{lo:+.1f} ; {hi:+.1f}]: above the target",
+                          f"ceiling {_pct(value)} % [{_pct(lo)} ; {_pct(hi)}]: above the target",
                           key="cmp.v.tp_pass", **args)
         why = ("measured on partial data" if r[0] > target else
                "the interval straddles the target")
         return V.fact("act003-throughput", title, Status.INCONCLUSIVE,
-                      f"ceiling {value:+.1f} % [{lo:+.1f} ; {hi:+.1f}]: {why}",
+                      f"ceiling {_pct(value)} % [{_pct(lo)} ; {_pct(hi)}]: {why}",
                       key="cmp.v.tp_unsure", **args)
     if ca.known and not cb.known and best is not None and best.b is not None:
         # B was never saturated: its capacity is at least its best sustained step

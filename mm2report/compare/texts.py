@@ -130,6 +130,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cmp.why.extreme": ("un maximum ou une médiane de moyennes", "a maximum, or a median of averages"),
     "cmp.why.injected_times": ("pannes injectées : pas d'échantillon", "injected faults: no sample"),
     "cmp.why.outcome": ("résultat des pannes injectées", "outcome of the faults injected"),
+    "cmp.why.maximum": ("un seul relevé, le plus haut", "a single reading, the highest"),
     "cmp.why.share": ("part fixe de la capacité max testée", "fixed share of the max tested capacity"),
     "cmp.why.projection": ("projection par scénarios", "projection by scenarios"),
     "cmp.why.date": ("une date", "a date"),
