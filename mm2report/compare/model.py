@@ -289,8 +289,9 @@ def _times(a: "CampaignAnalysis", b: "CampaignAnalysis", crit: CompareCriteria) 
         if not xa or not xb:
             reason, rkey = "not observed in both campaigns", "cmp.why.not_measured"
         elif ci is None:
-            reason, rkey = ("one event of this kind per campaign: no spread to measure "
-                            "(each time is exact to one scrape step)"), "cmp.why.one_event"
+            reason, rkey = ("one event of this kind per campaign, or no spread between "
+                            "them: nothing to measure a spread on (each time is exact to one "
+                            "scrape step)"), "cmp.why.one_event"
         else:
             reason, rkey = "", ""
         out.append(Difference(f"{what}.{kind}", "times", f"cmp.{what}", (("kind", kind),

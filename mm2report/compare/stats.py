@@ -150,13 +150,13 @@ def _iid_estimates(values, weights, q, resamples, seed) -> np.ndarray:
 
 def welch_difference(a: Sequence[float], b: Sequence[float],
                      confidence: float) -> tuple[float, float] | None:
-    """Welch's t interval of ``mean(b) - mean(a)``; ``None`` with fewer than two per side."""
+    """Welch's t interval of ``mean(b) - mean(a)``; ``None`` with fewer than two per side or
+    no spread at all on either side."""
     a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
     if len(a) < 2 or len(b) < 2:
         return None
-    if np.var(a) == 0 and np.var(b) == 0:  # identical repeated times: exact, no spread
-        d = float(b.mean() - a.mean())
-        return (d, d)
+    if np.var(a) == 0 and np.var(b) == 0:
+        return None  # identical times, each exact to one scrape step: no spread measured
     ci = stats.ttest_ind(b, a, equal_var=False).confidence_interval(confidence)
     return float(ci.low), float(ci.high)
 

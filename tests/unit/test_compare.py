@@ -121,6 +121,7 @@ def test_welch_needs_two_events_per_side_and_poisson_ratio_contains_one_for_equa
     assert S.welch_difference([52.5], [40.0], 0.95) is None
     lo, hi = S.welch_difference([50, 55, 53], [40, 42, 41], 0.95)
     assert hi < 0
+    assert S.welch_difference([45, 45], [30, 30], 0.95) is None  # no spread: no interval
     lo, hi = S.poisson_ratio(4, 10.0, 4, 10.0, 0.95)
     assert lo < 1 < hi
     assert S.poisson_ratio(0, 10.0, 0, 10.0, 0.95) is None
