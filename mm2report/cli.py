@@ -205,6 +205,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .compare.cli import run_compare
+
+    return run_compare(args)
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate
 
@@ -331,6 +337,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outputs", default=None, help="outputs directory (default: ./outputs)")
     p.add_argument("--no-pdf", action="store_true", help="HTML only")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("compare", help="compare two runs or campaigns (A the reference): "
+                                       "differences, intervals, regressions, ACT-003 criteria")
+    from .compare.cli import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("validate-change",
                        help="H+15 min post-change validation (exit 0 validated, 3 not validated)")

@@ -59,6 +59,18 @@ def block_bootstrap(values: np.ndarray, qs: list[float], weights: np.ndarray | N
     """95 % percentile intervals of the (weighted) quantiles ``qs`` by moving-block bootstrap.
 
     Returns an array of shape ``(len(qs), 2)``."""
+    estimates = bootstrap_estimates(values, qs, weights, resamples=resamples, seed=seed,
+                                    batch=batch)
+    return np.stack([np.nanquantile(estimates, 0.025, axis=0),
+                     np.nanquantile(estimates, 0.975, axis=0)], axis=1)
+
+
+def bootstrap_estimates(values: np.ndarray, qs: list[float], weights: np.ndarray | None = None, *,
+                        resamples: int = RESAMPLES, seed: int = SEED, batch: int = 100) -> np.ndarray:
+    """The (weighted) quantiles ``qs`` of ``resamples`` moving-block resamples of ``values``
+    (blocks of ``n ** (1/3)`` readings), shape ``(resamples, len(qs))``; NaN for a resample
+    of zero weight. :func:`block_bootstrap` takes its interval from them; the comparison of
+    two campaigns (:mod:`mm2report.compare`) subtracts two such sets."""
     n = len(values)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype="float64")
     order = np.argsort(values, kind="stable")
@@ -87,8 +99,7 @@ def block_bootstrap(values: np.ndarray, qs: list[float], weights: np.ndarray | N
                 idx = np.searchsorted(cum, targets * cum[-1], side="left")
                 estimates[row] = sorted_values[np.minimum(idx, n - 1)]
             row += 1
-    return np.stack([np.nanquantile(estimates, 0.025, axis=0),
-                     np.nanquantile(estimates, 0.975, axis=0)], axis=1)
+    return estimates
 
 
 def latency_stats(latency_max: QueryResult, *, start: datetime | None = None,
@@ -195,5 +206,6 @@ def baseline(latency_avg: QueryResult, start: datetime, end: datetime) -> Kpi:
                completeness=comp, notes=("median of the per-scrape average latency",))
 
 
-__all__ = ["LatencyStats", "QUANTILES", "baseline", "block_bootstrap", "latency_stats",
+__all__ = ["LatencyStats", "QUANTILES", "baseline", "block_bootstrap", "bootstrap_estimates",
+           "latency_stats",
            "probe_percentiles", "weighted_quantiles"]
