@@ -18,7 +18,7 @@ from ..evaluate import worst
 from ..params import CHECKLIST_ITEMS
 from ..verdicts import CRITERIA, Status, Verdict
 from .i18n import MESSAGES, Texts
-from .notebook import Cell, Section, Table, evidence_names, evidence_text, kpi_text
+from .notebook import Cell, Section, Table, evidence_text, kpi_text, origin_text
 
 if TYPE_CHECKING:
     from ..actions import ActionPlan, ProductionDecision
@@ -170,23 +170,49 @@ def _sheet_value(t: Texts, line: SheetLine) -> str:
 
 def sheet_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis") -> Document:
     rows = []
+    annex = Annex(t)
     for line in technical_sheet(analysis):
         k = line.kpi
         interval = (f"[{t.sig(k.ci[0])} ; {t.sig(k.ci[1])}]"
                     if k.known and k.ci is not None and line.unit not in ("min", "s", "") else "—")
-        why = "; ".join(k.notes) if not k.known else ""
+        ref = annex.ref(t(line.key), k.evidence, k.completeness if k.evidence else None)
         rows.append((t(line.key), Cell(_sheet_value(t, line), True), Cell(interval, True),
-                     evidence_text(t, k.evidence) or why or "—"))
-    table = Table.of([t("l.metric"), t("l.measured"), t("l.ci95"), t("l.evidence")], rows,
-                     widths=(24, 16, 16, 44))
+                     Cell(ref, True)))
+    table = Table.of([t("l.metric"), t("l.measured"), t("l.ci95"), t("d.ref")], rows,
+                     widths=(44, 22, 24, 10))
     return Document("fiche-technique", t("doc.sheet"), (
         Section("", (t("d.sheet_intro", campaign=campaign.campaign.name),), (table,), level=1),
-        provenance_section(t, analysis)))
+        *annex.sections(analysis)))
+
+
+class Annex:
+    """The evidence of a document's figures, numbered: each figure shows its reference ("[3]"),
+    the annex lists per reference the queries, their time ranges and the data completeness;
+    the provenance (source, snapshot digest) closes it."""
+
+    def __init__(self, t: Texts):
+        self.t = t
+        self.rows: list[tuple] = []
+
+    def ref(self, label: str, evidence, completeness: float | None = None) -> str:
+        if not evidence:
+            return "—"
+        self.rows.append((f"[{len(self.rows) + 1}]", label, evidence_text(self.t, evidence),
+                          Cell(self.t.ratio(completeness, 0) if completeness is not None
+                               else "—", True)))
+        return f"[{len(self.rows)}]"
+
+    def sections(self, analysis: "CampaignAnalysis") -> tuple[Section, ...]:
+        t = self.t
+        table = Table.of([t("d.ref"), t("l.metric"), t("d.queries"), t("l.completeness")],
+                         self.rows, widths=(7, 23, 52, 18))
+        return (Section(t("d.annex"), (t("d.annex_intro"),) if self.rows else (t("l.none"),),
+                        (table,) if self.rows else ()), provenance_section(t, analysis))
 
 
 def provenance_section(t: Texts, analysis: "CampaignAnalysis") -> Section:
     """The audit trail: the source of every figure (for a snapshot, its manifest's sha256)."""
-    lines = [t("d.provenance_text", origin=analysis.origin)]
+    lines = [t("d.provenance_text", origin=origin_text(t, analysis.origin))]
     if "manifest sha256" in analysis.origin:
         lines.append(t("d.provenance_snapshot"))
     return Section(t("d.provenance"), tuple(lines), (), level=3)
@@ -262,12 +288,15 @@ def sla_reason(t: Texts, v: Verdict, analysis: "CampaignAnalysis") -> str:
 def sla_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis", timeline) -> Document:
     from .notebook import value_text
 
+    annex = Annex(t)
     rows = [(t(f"sla.{v.id}"), objective(t, v, campaign), Cell(value_text(t, v), True),
              Cell(_gap(t, v), True),
-             Cell(t.status(v.status), status=v.status), sla_reason(t, v, analysis))
+             Cell(t.status(v.status), status=v.status), sla_reason(t, v, analysis),
+             Cell(annex.ref(t(f"sla.{v.id}"), v.evidence, v.completeness), True))
             for v in analysis.sla]
     table = Table.of([t("l.metric"), t("d.objective"), t("l.measured"), t("d.gap"),
-                      t("l.verdict"), t("l.reason")], rows, widths=(14, 13, 12, 12, 18, 31))
+                      t("l.verdict"), t("l.reason"), t("d.ref")], rows,
+                     widths=(12, 16, 14, 16, 17, 19, 6))
     av, proj = analysis.availability, analysis.projection
     budget = Table.of([t("l.metric"), t("l.measured")], [
         (t("d.availability_measured"), Cell(kpi_text(t, av.optimistic), True)),
@@ -286,7 +315,7 @@ def sla_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis", t
                                 if x), (table,), level=1)]
     if timeline is not None:
         blocks.append(timeline)
-    blocks += [Section(t("d.budget"), (), (budget,)), cannot, provenance_section(t, analysis)]
+    blocks += [Section(t("d.budget"), (), (budget,)), cannot, *annex.sections(analysis)]
     return Document("conformite-sla", t("doc.sla"), tuple(blocks))
 
 
@@ -295,8 +324,8 @@ def decision_reason(t: Texts, analysis: "CampaignAnalysis", decision: "Productio
     parts = []
     blocking = analysis.decision.blocking
     if blocking:
-        parts.append(t("d.reason_tests", criteria=", ".join(
-            f"{v.id} {t.status(v.status)}" for v in blocking)))
+        parts.append(t("d.reason_tests" if len(blocking) > 1 else "d.reason_test",
+                       criteria=", ".join(f"{v.id} {t.go(v.status)}" for v in blocking)))
     elif not decision.tests_go:
         parts.append(t("d.reason_missing"))
     if decision.blocking_actions:
@@ -304,17 +333,57 @@ def decision_reason(t: Texts, analysis: "CampaignAnalysis", decision: "Productio
     return " ; ".join(parts) if t.lang == "fr" else "; ".join(parts) or t("d.go_text")
 
 
+def _part_label(t: Texts, part: Verdict, parent: Verdict) -> str:
+    """A condition of a combined criterion: its title, or its phase when every condition has
+    the same title (criterion 8: "no record lost", once per phase)."""
+    titles = [p.title for p in parent.parts]
+    if titles.count(part.title) > 1 and part.phase:
+        return t(f"phase.{part.phase}")
+    return t.part_title(part)
+
+
+def short_reason(t: Texts, v: Verdict) -> str:
+    """One short sentence: a combined criterion names only the conditions it misses (its
+    detail table lists them all)."""
+    if v.key != "combined" or not v.parts:
+        return t.reason(v)
+    bad = [p for p in v.parts if p.status is not Status.PASS]
+    if not bad:
+        return t("d.parts_ok", n=len(v.parts))
+    names = ", ".join(f"{_part_label(t, p, v)} ({t.go(p.status)})" for p in bad)
+    return t("d.parts_bad" if len(bad) > 1 else "d.part_bad", n=len(bad), total=len(v.parts),
+             names=names)
+
+
+def parts_sections(t: Texts, criteria) -> tuple[Section, ...]:
+    """A small table per combined criterion: one row per condition (per phase for 8)."""
+    out = []
+    for v in criteria:
+        if v.key != "combined" or not v.parts:
+            continue
+        rows = [(_part_label(t, p, v), Cell(t.go(p.status), status=p.status), t.reason(p))
+                for p in v.parts]
+        out.append(Section(f"{v.id}. {t.criterion(v)}", (), (Table.of(
+            [t("d.condition"), t("l.verdict"), t("l.reason")], rows, widths=(26, 17, 57)),),
+            level=3))
+    if out:
+        out.insert(0, Section(t("d.parts"), (), ()))
+    return tuple(out)
+
+
 def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis",
                       plan: "ActionPlan | None", decision: "ProductionDecision") -> Document:
     rows = []
+    annex = Annex(t)
     for v in analysis.criteria:
-        rows.append((f"{v.id}. {t.criterion(v)}", t(f"phase.{v.phase}") if v.phase else "—",
-                     Cell(_value(t, v), True), t.threshold(v) or "—",
-                     Cell(t.go(v.status), status=v.status),
-                     t.reason(v), evidence_names(v.evidence)))
-    criteria = Table.of([t("l.criterion"), t("d.phase"), t("l.measured"), t("l.threshold"),
-                         t("l.verdict"), t("l.reason"), t("l.evidence")], rows,
-                        widths=(14, 11, 10, 10, 9, 31, 15))
+        rows.append((f"{v.id}. {t.criterion(v)}", Cell(_value(t, v), True),
+                     t.threshold(v) or "—", Cell(t.go(v.status), status=v.status),
+                     short_reason(t, v),
+                     Cell(annex.ref(f"{v.id}. {t.criterion(v)}", v.evidence, v.completeness),
+                          True)))
+    # the phase of each criterion is in its title (seed 000) and in the annex's time ranges
+    criteria = Table.of([t("l.criterion"), t("l.measured"), t("l.threshold"), t("l.verdict"),
+                         t("l.reason"), t("d.ref")], rows, widths=(22, 17, 15, 15, 25, 6))
     final_status = Status.PASS if decision.go else Status.FAIL
     final = Table.of([t("d.decision"), t("d.tests"), t("l.reason")], [(
         Cell(t("d.go") if decision.go else t("d.nogo"), status=final_status),
@@ -355,7 +424,8 @@ def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysi
     sign = Table.of([t("d.role"), t("d.name"), t("d.date"), t("d.signature")],
                     [(t(f"d.role.{r}"), "", "", "") for r in ("sre", "product", "client")])
     blocks.append(Section(t("d.signatures"), (), (sign,)))
-    blocks.append(provenance_section(t, analysis))
+    blocks += parts_sections(t, analysis.criteria)
+    blocks += annex.sections(analysis)
     return Document("decision-go-nogo", t("doc.decision"), tuple(blocks))
 
 

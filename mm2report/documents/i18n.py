@@ -171,7 +171,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # GO, and never a plain measured NOGO either
     "go.PASS": ("GO", "GO"),
     "go.FAIL": ("NOGO", "NOGO"),
-    "go.INCONCLUSIVE": ("NOGO — non concluant", "NOGO — inconclusive"),
+    "go.INCONCLUSIVE": ("NON CONCLUANT", "INCONCLUSIVE"),
     "s.UP": ("disponible", "up"),
     "s.DEGRADED": ("dégradé", "degraded"),
     "s.DOWN": ("interrompu", "down"),
@@ -269,7 +269,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "even the pessimistic projection fits the yearly budget"),
     "u.disproven": ("même la projection optimiste dépasse le budget annuel",
                     "even the optimistic projection exceeds the yearly budget"),
+    "d.reason_test": ("tests NOGO (critère {criteria})", "tests NOGO (criterion {criteria})"),
     "d.reason_tests": ("tests NOGO (critères {criteria})", "tests NOGO (criteria {criteria})"),
+    "d.ref": ("Réf.", "Ref."),
+    "d.origin_snapshot": ("enregistrement « {name} » (empreinte sha256 du manifeste {digest})",
+                          "recording '{name}' (manifest sha256 {digest})"),
+    "d.origin_signed": (", signature vérifiée avec la clé {key}", ", signature verified with key {key}"),
+    "d.origin_local": ("serveur local", "local server"),
+    "d.parts_ok": ("les {n} conditions sont remplies (détail ci-après)",
+                   "all {n} conditions met (detail below)"),
+    "d.part_bad": ("1 condition sur {total} non remplie : {names}",
+                   "1 condition of {total} not met: {names}"),
+    "d.parts_bad": ("{n} conditions sur {total} non remplies : {names}",
+                    "{n} conditions of {total} not met: {names}"),
+    "d.parts": ("Détail des critères combinés", "Detail of the combined criteria"),
+    "d.condition": ("Condition", "Condition"),
+    "d.queries": ("Requêtes et plages de temps", "Queries and time ranges"),
+    "d.annex": ("Annexe — preuves", "Annex — evidence"),
+    "d.annex_intro": ("Chaque référence [n] d'un tableau renvoie ici : les requêtes dont le "
+                      "chiffre est tiré, leurs plages de temps et la complétude des données.",
+                      "Each reference [n] of a table points here: the queries the figure comes "
+                      "from, their time ranges and the data completeness."),
     "d.reason_missing": ("tests NOGO (critères manquants)", "tests NOGO (criteria missing)"),
     "d.reason_p0": ("actions P0 ouvertes : {ids}", "open P0 actions: {ids}"),
     "d.criteria": ("Critères GO/NOGO", "GO/NOGO criteria"),
@@ -662,6 +682,9 @@ class Texts:
         import re
 
         text = v.threshold or ""
+        m = re.match(r"^manual item '(.+)' done$", text)
+        if m:  # the item as the checklist names it, not its identifier
+            return self("t.manual", item=self.item(m.group(1)))
         if self.lang == "en" or not text:
             return text
         m = re.match(r"^([<>]=?|==|=)\s*([-+]?\d+(?:\.\d+)?)\s*(.*?)( per incident)?$", text)
@@ -669,9 +692,6 @@ class Texts:
             op = "=" if m.group(1) in ("=", "==") else self.op(m.group(1))
             out = f"{op} {self.quantity(float(m.group(2)), m.group(3))}"
             return out + (f" {self('t.per_incident')}" if m.group(4) else "")
-        m = re.match(r"^manual item '(.+)' done$", text)
-        if m:
-            return self("t.manual", item=m.group(1))
         key = {"a sustained step": "t.sustained",
                "all expected rules loaded and healthy": "t.rules"}.get(text)
         return self(key) if key else text
@@ -679,6 +699,8 @@ class Texts:
     def reason(self, v) -> str:
         """A verdict's reason in this language, from its key and arguments (English keeps the
         reason as the library wrote it; a verdict without a key keeps it too)."""
+        if v.key in ("manual.missing", "manual.not_done", "manual.na") and "item" in dict(v.args):
+            return self(f"r.{v.key}", item=self.item(dict(v.args)["item"]))
         if self.lang == "en" or not v.key:
             return v.reason
         a = dict(v.args)
@@ -724,6 +746,10 @@ class Texts:
         if v.key == "absent":
             values["name"] = self(f"phase.{a['name']}") if f"phase.{a.get('name')}" in MESSAGES else a.get("name")
         return self(f"r.{v.key}", **values)
+
+    def item(self, item_id: str) -> str:
+        """A checklist item by its label ("rollback_tested" → "Rollback testé")."""
+        return self(f"ck.{item_id}") if f"ck.{item_id}" in MESSAGES else item_id
 
     def event(self, kind: str) -> str:
         return self(f"e.{kind}") if f"e.{kind}" in MESSAGES else kind

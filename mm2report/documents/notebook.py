@@ -20,6 +20,7 @@ import base64
 import html
 import io
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -53,12 +54,36 @@ _CSS = ("<style>.mm2 table{border-collapse:collapse;margin:.4em 0 1em;font-size:
         ".mm2 th,.mm2 td{border-bottom:1px solid #ddd;padding:.25em .6em;text-align:left;"
         "vertical-align:top}.mm2 th{background:#f3f5f7}.mm2 td.n{text-align:right;"
         "white-space:nowrap}.mm2 .badge{font-weight:bold;padding:.1em .45em;border-radius:3px;"
-        "white-space:nowrap}.mm2 .small{font-size:.85em;color:#555}</style>")
+        "white-space:nowrap}.mm2 .small{font-size:.85em;color:#555}.mm2 .nobr{white-space:nowrap}"
+        "</style>")
 
 
 # --------------------------------------------------------------------------------------------
 # Displayable pieces
 # --------------------------------------------------------------------------------------------
+
+
+# Typesetting of printed text (French rules, harmless in English): a narrow no-break space
+# before ": ; ? !" and inside guillemets, a no-break space around a comparison sign (no line
+# starts with "≤" or ends with one), identifiers (ACT-001, tasks_running, rollback_tested)
+# never broken at their hyphens or underscores.
+_BEFORE = re.compile(r" ([:;?!»])")
+_OPERATOR = re.compile(r"(^|(?<=\s))(==|<=|>=|[≤≥<>=]) (?=\S)")
+_OPERATOR_BEFORE = re.compile(r" (?=(==|<=|>=|[≤≥<>=])\u00a0)")
+_IDENTIFIER = re.compile(r"(?<![\w&#;])([A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)+)(?![\w;])")
+
+
+def typeset(text: str) -> str:
+    """``text`` with its no-break spaces (plain text in, plain text out)."""
+    text = _BEFORE.sub("\u202f\\1", text.replace("« ", "«\u202f"))
+    text = _OPERATOR.sub(lambda m: m.group(2) + "\u00a0", text)
+    return _OPERATOR_BEFORE.sub("\u00a0", text)
+
+
+def html_text(text: str) -> str:
+    """``text`` escaped for HTML and typeset; identifiers kept on one line."""
+    body = html.escape(typeset(text))
+    return _IDENTIFIER.sub(r'<span class="nobr">\1</span>', body)
 
 
 @dataclass(frozen=True)
@@ -70,7 +95,7 @@ class Cell:
     status: Status | None = None
 
     def html(self) -> str:
-        body = html.escape(self.text)
+        body = html_text(self.text)
         if self.status is not None:
             fg, bg = _BADGE[self.status]
             body = f'<span class="badge" style="color:{fg};background:{bg}">{body}</span>'
@@ -97,7 +122,7 @@ class Table:
                    tuple(widths))
 
     def html(self) -> str:
-        head = "".join(f'<th style="text-align:left">{html.escape(c)}</th>' for c in self.columns)
+        head = "".join(f'<th style="text-align:left">{html_text(c)}</th>' for c in self.columns)
         body = "".join("<tr>" + "".join(c.html() for c in r) + "</tr>" for r in self.rows)
         cap = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
         cols, style = "", ""
@@ -125,10 +150,10 @@ class Section:
     def _repr_html_(self) -> str:
         parts = [f'<div class="mm2">{_CSS}']
         if self.title:  # a document's first section may leave its title to the cover
-            parts.append(f"<h{self.level}>{html.escape(self.title)}</h{self.level}>")
-        parts += [f"<p>{html.escape(p)}</p>" for p in self.paragraphs]
+            parts.append(f"<h{self.level}>{html_text(self.title)}</h{self.level}>")
+        parts += [f"<p>{html_text(p)}</p>" for p in self.paragraphs]
         parts += [t.html() for t in self.tables]
-        parts += [f'<p class="small">{html.escape(n)}</p>' for n in self.notes]
+        parts += [f'<p class="small">{html_text(n)}</p>' for n in self.notes]
         return "".join(parts) + "</div>"
 
     def __repr__(self) -> str:
@@ -192,16 +217,34 @@ def evidence_text(t: Texts, evidence) -> str:
 
 
 def evidence_names(evidence) -> str:
-    """The queries a figure was read from, once each (their time ranges are in results.json);
-    a zero-width space after each underscore lets a narrow column wrap the long names."""
-    return ", ".join(q.replace("_", "_\u200b") for q in dict.fromkeys(e.query for e in evidence))
+    """The queries a figure was read from, once each (their time ranges are in results.json)."""
+    return ", ".join(dict.fromkeys(e.query for e in evidence))
+
+
+_SNAPSHOT_ORIGIN = re.compile(r"^snapshot (?P<path>.+?) \(recorded from (?P<url>[^;]*); manifest "
+                              r"sha256 (?P<digest>[0-9a-f]{64})(?P<signed>, signature verified "
+                              r"with key (?P<key>.+))?\)$")
+_LOOPBACK = re.compile(r"https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\S*")
+
+
+def origin_text(t: Texts, origin: str) -> str:
+    """Where the figures come from, as a document shows it: a snapshot by its name and its
+    manifest's digest (not the tester's path nor the temporary port it was recorded from), a
+    server by its address unless it is this machine's loopback."""
+    m = _SNAPSHOT_ORIGIN.match(origin or "")
+    if m:
+        text = t("d.origin_snapshot", name=Path(m["path"]).name, digest=m["digest"])
+        return text + (t("d.origin_signed", key=Path(m["key"]).name) if m["key"] else "")
+    return _LOOPBACK.sub(t("d.origin_local"), origin or "")
 
 
 def value_text(t: Texts, v: Verdict) -> str:
     if v.value is None:
         return "—"
-    if isinstance(v.value, str):
-        return v.value
+    if isinstance(v.value, str):  # a manual item's state, as the checklist words it
+        key = {"done": "ck.status.done", "not done": "ck.status.not_done",
+               "n/a": "ck.status.not_applicable"}.get(v.value)
+        return t(key) if key else v.value
     if v.unit == "s":
         return t.duration(v.value)
     if v.unit == "%":
@@ -275,7 +318,7 @@ class PhaseReport:
             (t("l.campaign"), f"{c.campaign.name}" + (f" — {c.campaign.client}" if c.campaign.client else "")),
             (t("l.window"), f"{t.dt(a.start)} → {t.dt(a.end)} ({t.duration((a.end - a.start).total_seconds())})"),
             (t("l.timezone"), t.tz_name),
-            (t("l.source"), self.results.origin),
+            (t("l.source"), origin_text(t, self.results.origin)),
             (t("l.step"), t("n.accuracy", step=self.data.step)),
             (t("l.completeness"), t.ratio(min(a.timeline.completeness, a.exporter_completeness))),
             (t("l.availability"), kpi_text(t, a.availability.optimistic)),
@@ -473,7 +516,8 @@ class ChangeReport:
         verdict = (t("n.change_ok") if r.validated else
                    t("n.change_ko", failed=", ".join(t.criterion(c) for c in r.checks if not c.go)))
         table = Table.of([t("l.overall"), t("l.source")],
-                         [(Cell(t.status(r.overall.status), status=r.overall.status), r.origin)])
+                         [(Cell(t.status(r.overall.status), status=r.overall.status),
+                           origin_text(t, r.origin))])
         return Section(f"{t('h.change')} — {self.campaign.campaign.name}", (text, verdict),
                        (table,), level=1)
 

@@ -47,7 +47,9 @@ p { margin: 1.5mm 0; line-height: 1.35; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; font-size: 8.6pt; }
 th { background: #eef2f6; text-align: left; font-weight: 600; }
 th, td { border-bottom: 1px solid #d5dbe1; padding: 1.2mm 1.6mm; vertical-align: top;
-          overflow-wrap: break-word; }
+          overflow-wrap: normal; word-break: normal; hyphens: manual; }
+.nobr, .badge { white-space: nowrap; }
+.badge { font-size: 7.8pt; letter-spacing: .01em; }
 tr, figure, img, table.keep { break-inside: avoid; page-break-inside: avoid; }
 h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
 figure { margin: 2mm 0 4mm; }

@@ -616,8 +616,8 @@ def test_decision_is_nogo_whenever_a_criterion_is_not_pass_or_a_p0_is_open(
     assert badge == (t("d.go") if go else t("d.nogo"))
     assert tests_badge == ("NOGO" if not_pass else "GO")
     assert set(re.findall(r"ACT-\d+", reason)) == set(blocking_p0)
-    shown = {row[0].split(".", 1)[0]: row[4] for row in crit_table["rows"]}
-    words = {"PASS": "GO", "FAIL": "NOGO", "INCONCLUSIVE": "NOGO — inconclusive"}
+    shown = {row[0].split(".", 1)[0]: row[3] for row in crit_table["rows"]}
+    words = {"PASS": "GO", "FAIL": "NOGO", "INCONCLUSIVE": "INCONCLUSIVE"}
     assert shown == {c: words[s] for c, s in criteria.items()}
     if not go:
         blocking_rows = [row[0] for row in rest[0]["rows"]]

@@ -58,7 +58,8 @@ def test_manual_items_in_french():
                 proof="rollback_mm2.sh")
     assert FR.reason(done) == "fait le 15/11/2026 par A. Martin : rollback_mm2.sh"
     missing_item = fact("10", "x", Status.INCONCLUSIVE, "", key="manual.missing", item="acls")
-    assert FR.reason(missing_item) == "élément manuel « acls » non renseigné"
+    # the item as the checklist names it, not its identifier (issue 14: «rollback_tested»)
+    assert FR.reason(missing_item) == "élément manuel « ACLs correctes sur tous les topics » non renseigné"
 
 
 def test_a_verdict_without_key_keeps_its_text():
@@ -91,7 +92,7 @@ def test_the_demo_verdicts_read_in_french(demo):
     ("< 300 s per incident", f"< 5{NB}min par incident"),
     ("= 0 records", f"= 0{NB}msg"),
     ("a sustained step", "un palier tenu"),
-    ("manual item 'rollback_tested' done", "élément manuel « rollback_tested » fait"),
+    ("manual item 'rollback_tested' done", "élément manuel « Rollback testé » fait"),
     ("all expected rules loaded and healthy", "toutes les règles attendues chargées et saines"),
     ("something new", "something new"),  # unknown forms are shown as written
     ("", ""),
@@ -99,4 +100,5 @@ def test_the_demo_verdicts_read_in_french(demo):
 def test_thresholds_in_french(threshold, fr):
     v = fact("x", "x", Status.PASS, "", threshold=threshold)
     assert FR.threshold(v) == fr
-    assert EN.threshold(v) == threshold
+    manual = threshold.startswith("manual item")  # named by its label in English too
+    assert EN.threshold(v) == ("manual item 'Rollback tested' done" if manual else threshold)
