@@ -94,10 +94,45 @@ def tables(path: Path) -> list[dict]:
     return parser.tables
 
 
+def _flat(text: str) -> str:
+    """No-break spaces as plain ones: the typesetting (which spaces may not break) is the
+    layout tests' business (tests/integration/test_layout.py), the figures are this one's."""
+    return re.sub(r"[\u00a0\u202f]", " ", text)
+
+
+def split_refs(t: Texts, table: dict) -> tuple[dict, dict[str, str]]:
+    """``table`` without its last column, the references "[n]" to the evidence annex, checked
+    to be numbered 1, 2, … in row order ("—" for a row without evidence); and the row → ref."""
+    assert table["head"][0][-1] == t("d.ref"), table["head"]
+    refs = {row[0]: row[-1] for row in table["rows"]}
+    numbered = [r for r in refs.values() if r != "—"]
+    assert numbered == [f"[{n}]" for n in range(1, len(numbered) + 1)], refs
+    return {"head": [table["head"][0][:-1]],
+            "rows": [row[:-1] for row in table["rows"]]}, refs
+
+
+def check_annex(t: Texts, annex: dict, refs: dict[str, str], evidence: dict[str, str]) -> None:
+    """Annex row n: its reference, the figure's label, the queries and time ranges of the
+    figure (``evidence``, computed here from the raw results), a completeness in percent."""
+    assert annex["head"] == [[t("d.ref"), t("l.metric"), t("d.queries"), t("l.completeness")]]
+    rows = {row[0]: row for row in annex["rows"]}
+    assert sorted(rows) == sorted(r for r in refs.values() if r != "—")
+    for label, ref in refs.items():
+        if ref == "—":
+            continue
+        _, shown, queries, completeness = rows[ref]
+        assert shown == label
+        if label in evidence:
+            assert _flat(queries) == _flat(evidence[label]), (label, queries)
+        assert re.fullmatch(r"\d{1,3}[\u00a0\u202f ]%", completeness), completeness
+
+
 def check_table(table: dict, header: list[str], expected: dict[str, list[str | None]]) -> None:
     """``expected``: first cell → the whole row; ``None`` marks a text cell, which must then
     hold no digit (every number must have an expectation)."""
     problems = []
+    table = {"head": table["head"], "rows": [[_flat(c) for c in row] for row in table["rows"]]}
+    expected = {_flat(k): v for k, v in expected.items()}
     if table["head"] != [header]:
         problems.append(f"header {table['head']!r} != {header!r}")
     labels = [row[0] for row in table["rows"]]
@@ -115,7 +150,7 @@ def check_table(table: dict, header: list[str], expected: dict[str, list[str | N
             if exp is None:
                 if re.search(r"\d", cell):
                     problems.append(f"{row[0]!r} col {col}: unchecked number in {cell!r}")
-            elif cell != exp:
+            elif _flat(cell) != _flat(exp):
                 problems.append(f"{row[0]!r} col {col}: {cell!r} != expected {exp!r}")
     assert not problems, "\n".join(problems)
 
@@ -465,9 +500,14 @@ def raw(demo):
 def test_every_number_of_the_technical_sheet_equals_the_results(demo, raw, lang):
     run, _ = demo
     t = Texts(lang, PARIS)
-    (table,) = tables(run / f"deliverables-{lang}" / "fiche-technique.html")
-    check_table(table, [t("l.metric"), t("l.measured"), t("l.ci95"), t("l.evidence")],
-                sheet_expected(t, raw))
+    table, annex = tables(run / f"deliverables-{lang}" / "fiche-technique.html")
+    table, refs = split_refs(t, table)
+    expected = sheet_expected(t, raw)
+    # the evidence of each figure is in the annex, behind the figure's reference
+    check_table(table, [t("l.metric"), t("l.measured"), t("l.ci95")],
+                {k: row[:-1] for k, row in expected.items()})
+    assert refs[t("l.tasks")] == "—"  # a parameter, no query behind it
+    check_annex(t, annex, refs, {k: row[-1] for k, row in expected.items()})
 
 
 def cannot_prove(t: Texts, said: list[tuple]) -> list[str]:
@@ -490,13 +530,15 @@ def test_every_number_of_the_sla_report_equals_the_results(demo, raw, lang):
     t = Texts(lang, PARIS)
     th = load_campaign(DEMO).thresholds
     page = run / f"deliverables-{lang}" / "conformite-sla.html"
-    sla, budget = tables(page)  # a third table would be unchecked
+    sla, budget, annex = tables(page)  # a fourth table would be unchecked
+    sla, refs = split_refs(t, sla)
     check_table(sla, [t("l.metric"), t("d.objective"), t("l.measured"), t("d.gap"),
                       t("l.verdict"), t("l.reason")], sla_expected(t, raw, th))
+    check_annex(t, annex, refs, {})
     check_table(budget, [t("l.metric"), t("l.measured")], budget_expected(t, raw))
-    text = page.read_text(encoding="utf-8")
+    text = _flat(re.sub(r'<span class="nobr">(.*?)</span>', r"\1", page.read_text(encoding="utf-8")))
     for line in cannot_prove(t, projection(raw)["said"]):  # "what the campaign cannot prove"
-        assert f"<p>{html.escape(line)}</p>" in text, line
+        assert _flat(f"<p>{html.escape(line)}</p>") in text, line
 
 
 def test_the_two_languages_differ_only_in_format(demo, raw):
