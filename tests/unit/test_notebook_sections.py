@@ -276,7 +276,12 @@ def test_summary_numbers_match_the_analysis(report, phase, lang):
     assert rows[t("l.timezone")] == "Europe/Paris"
     assert rows[t("l.campaign")].startswith(r.campaign.campaign.name)
     assert rows[t("l.window")].startswith(f"{t.dt(a.start)} → {t.dt(a.end)} (")
-    assert rows[t("l.source")] == r.results.origin
+    # the snapshot by its name and digest: no tester's path, no recording address (issue 14)
+    digest = re.search(r"manifest sha256 ([0-9a-f]{64})", r.results.origin).group(1)
+    named = ("enregistrement « demo » (empreinte sha256 du manifeste {})" if lang == "fr"
+             else "recording 'demo' (manifest sha256 {})")
+    assert rows[t("l.source")] == named.format(digest)
+    assert "127.0.0.1" not in rows[t("l.source")] and "/" not in rows[t("l.source")]
 
 
 def test_summary_formats_by_hand(report):
