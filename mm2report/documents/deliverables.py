@@ -134,6 +134,102 @@ def domain_scores(analysis: "CampaignAnalysis", campaign: "Campaign") -> tuple[D
 
 
 # --------------------------------------------------------------------------------------------
+# Displayable pieces of the documents (beside notebook.Section / Chart)
+# --------------------------------------------------------------------------------------------
+
+_COLOURS = {Status.PASS: ("#0B6E4F", "#DDF2E8"), Status.FAIL: ("#A4262C", "#FBE3E4"),
+            Status.INCONCLUSIVE: ("#8A5A00", "#FFF1CC")}
+_DOC_CSS = (
+    "<style>.mm2doc .banner{border-left:6px solid;padding:2.5mm 4mm;margin:1mm 0 4mm;"
+    "break-inside:avoid}.mm2doc .banner .word{font-size:22pt;font-weight:700;line-height:1.1}"
+    ".mm2doc .banner .when{font-size:9pt;color:#444;margin:.5mm 0 1.5mm}"
+    ".mm2doc .banner ul{margin:1mm 0 0 5mm;padding:0}.mm2doc .banner li{margin:.6mm 0}"
+    ".mm2doc .bars{margin:1mm 0 4mm;break-inside:avoid}.mm2doc .bar{display:flex;"
+    "align-items:center;margin:1.2mm 0;font-size:9pt}.mm2doc .bar .name{width:34%}"
+    ".mm2doc .bar .track{flex:1;height:4.2mm;background:#eef2f6;border-radius:1mm;"
+    "overflow:hidden}.mm2doc .bar .fill{height:100%}.mm2doc .bar .pct{width:16%;"
+    "text-align:right;white-space:nowrap;font-weight:600}"
+    ".mm2doc .cards{display:grid;grid-template-columns:1fr 1fr 1fr;gap:3mm;margin:2mm 0 4mm}"
+    ".mm2doc .card{border:1px solid #d5dbe1;border-top:3px solid #0072B2;border-radius:1.5mm;"
+    "padding:2.5mm 3mm;break-inside:avoid}.mm2doc .card .label{font-size:8.4pt;color:#444;"
+    "font-weight:600}.mm2doc .card .figure{font-size:17pt;font-weight:700;color:#0b2f4f;"
+    "margin:1mm 0;white-space:nowrap}.mm2doc .card .ci{font-size:8pt;color:#555}"
+    ".mm2doc .card .meaning{font-size:8pt;color:#333;margin-top:1mm;line-height:1.3}"
+    ".mm2doc .card .ref{font-size:7.6pt;color:#0072B2}</style>")
+
+
+@dataclass(frozen=True)
+class Banner:
+    """The decision, first thing on the page: the word, when, and the blocking points."""
+
+    word: str
+    status: Status
+    when: str
+    points: tuple[str, ...]
+
+    def _repr_html_(self) -> str:
+        from .notebook import html_text
+
+        fg, bg = _COLOURS[self.status]
+        points = "".join(f"<li>{html_text(p)}</li>" for p in self.points)
+        return (f'<div class="mm2doc">{_DOC_CSS}<div class="banner" style="border-color:{fg};'
+                f'background:{bg}"><div class="word" style="color:{fg}">{html_text(self.word)}'
+                f'</div><div class="when">{html_text(self.when)}</div>'
+                + (f"<ul>{points}</ul>" if points else "") + "</div></div>")
+
+    def __repr__(self) -> str:
+        return "\n".join([f"{self.word} — {self.when}", *(f"- {p}" for p in self.points)])
+
+
+@dataclass(frozen=True)
+class Bars:
+    """Horizontal bars, as seed 001 §8 draws scores and progress: name, share, colour."""
+
+    title: str
+    bars: tuple[tuple[str, float | None, Status | None, str], ...]  # name, share, status, text
+
+    def _repr_html_(self) -> str:
+        from .notebook import html_text
+
+        rows = []
+        for name, share, status, text in self.bars:
+            colour = _COLOURS[status][0] if status is not None else "#0072B2"
+            width = 0 if share is None else max(0.0, min(1.0, share)) * 100
+            rows.append(f'<div class="bar"><div class="name">{html_text(name)}</div>'
+                        f'<div class="track"><div class="fill" style="width:{width:.1f}%;'
+                        f'background:{colour}"></div></div><div class="pct">{html_text(text)}'
+                        f"</div></div>")
+        head = f"<h3>{html_text(self.title)}</h3>" if self.title else ""
+        return f'<div class="mm2doc">{_DOC_CSS}{head}<div class="bars">{"".join(rows)}</div></div>'
+
+    def __repr__(self) -> str:
+        return "\n".join([self.title, *(f"{n}: {text}" for n, _, _, text in self.bars)])
+
+
+@dataclass(frozen=True)
+class Cards:
+    """The technical sheet as a card: each figure large, its meaning in one line."""
+
+    cards: tuple[tuple[str, str, str, str, str], ...]  # label, figure, interval, meaning, ref
+
+    def _repr_html_(self) -> str:
+        from .notebook import html_text
+
+        out = []
+        for label, figure, interval, meaning, ref in self.cards:
+            out.append(f'<div class="card"><div class="label">{html_text(label)}</div>'
+                       f'<div class="figure">{html_text(figure)}</div>'
+                       + (f'<div class="ci">{html_text(interval)}</div>' if interval else "")
+                       + f'<div class="meaning">{html_text(meaning)}</div>'
+                       + (f'<div class="ref">{html_text(ref)}</div>' if ref else "") + "</div>")
+        return f'<div class="mm2doc">{_DOC_CSS}<div class="cards">{"".join(out)}</div></div>'
+
+    def __repr__(self) -> str:
+        return "\n".join(f"{label}: {figure} {interval} — {meaning} {ref}".rstrip()
+                          for label, figure, interval, meaning, ref in self.cards)
+
+
+# --------------------------------------------------------------------------------------------
 # Documents
 # --------------------------------------------------------------------------------------------
 
@@ -180,9 +276,13 @@ def sheet_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis")
                      Cell(ref, True)))
     table = Table.of([t("l.metric"), t("l.measured"), t("l.ci95"), t("d.ref")], rows,
                      widths=(44, 22, 24, 10))
+    cards = Cards(tuple(
+        (row[0], row[1].text, f"{t('l.ci95')} {row[2].text}" if row[2].text != "—" else "",
+         t(f"m.{line.key}"), "" if row[3].text == "—" else f"{t('d.ref')} {row[3].text}")
+        for line, row in zip(technical_sheet(analysis), rows)))
     return Document("fiche-technique", t("doc.sheet"), (
-        Section("", (t("d.sheet_intro", campaign=campaign.campaign.name),), (table,), level=1),
-        *annex.sections(analysis)))
+        Section("", (t("d.sheet_intro", campaign=campaign.campaign.name),), level=1), cards,
+        Section(t("d.sheet_values"), (), (table,)), *annex.sections(analysis)))
 
 
 class Annex:
@@ -275,9 +375,20 @@ def unproven_lines(t: Texts, proj) -> tuple[str, ...]:
     return tuple(out)
 
 
+def brief(t: Texts, v: Verdict, against: str = "objective") -> str:
+    """A compared verdict's reason when its value and threshold have columns of their own:
+    only whether it is met ("objectif respecté"); any other keeps its reason."""
+    if v.key in ("cmp.pass", "cmp.fail"):
+        return t(f"d.{against}_{'met' if v.key == 'cmp.pass' else 'missed'}")
+    return t.reason(v)
+
+
 def sla_reason(t: Texts, v: Verdict, analysis: "CampaignAnalysis") -> str:
-    """The availability line's reason in the report's language; other lines keep theirs."""
-    if v.id != "sla-availability" or t.lang == "en":
+    """The availability line's reason in the report's language; other lines say whether
+    their objective is met."""
+    if v.id != "sla-availability":
+        return brief(t, v)
+    if t.lang == "en":
         return t.reason(v)
     proj = analysis.projection
     if proj.verdict_hint in ("proven", "disproven") and v.status is not Status.INCONCLUSIVE:
@@ -346,7 +457,7 @@ def short_reason(t: Texts, v: Verdict) -> str:
     """One short sentence: a combined criterion names only the conditions it misses (its
     detail table lists them all)."""
     if v.key != "combined" or not v.parts:
-        return t.reason(v)
+        return brief(t, v, "threshold")
     bad = [p for p in v.parts if p.status is not Status.PASS]
     if not bad:
         return t("d.parts_ok", n=len(v.parts))
@@ -371,8 +482,20 @@ def parts_sections(t: Texts, criteria) -> tuple[Section, ...]:
     return tuple(out)
 
 
+def days_late(due, today) -> int:
+    """Days past ``due`` on ``today`` (0 when not late or when ``today`` is unknown)."""
+    return max(0, (today - due).days) if today is not None else 0
+
+
+def _action_line(t: Texts, a, today) -> str:
+    late = days_late(a.due, today) if a.open else 0
+    return t("d.banner_action", id=a.id, priority=a.priority, title=a.title, due=t.day(a.due),
+             status=t(f"st.{a.status}")) + (t("d.late_by", n=late) if late else "")
+
+
 def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis",
-                      plan: "ActionPlan | None", decision: "ProductionDecision") -> Document:
+                      plan: "ActionPlan | None", decision: "ProductionDecision",
+                      today=None) -> Document:
     rows = []
     annex = Annex(t)
     for v in analysis.criteria:
@@ -385,6 +508,16 @@ def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysi
     criteria = Table.of([t("l.criterion"), t("l.measured"), t("l.threshold"), t("l.verdict"),
                          t("l.reason"), t("d.ref")], rows, widths=(22, 17, 15, 15, 25, 6))
     final_status = Status.PASS if decision.go else Status.FAIL
+    decided = campaign.campaign.decision_date
+    points = [t("d.banner_criterion", id=v.id, title=t.criterion(v), verdict=t.go(v.status))
+              for v in analysis.decision.blocking]
+    points += [_action_line(t, a, today) for a in decision.blocking_actions]
+    banner = Banner(f"{t('d.decision')} : {t('d.go') if decision.go else t('d.nogo')}"
+                    if t.lang == "fr" else
+                    f"{t('d.decision')}: {t('d.go') if decision.go else t('d.nogo')}",
+                    final_status,
+                    t("d.banner_when", date=t.dt(decided)) if decided else t("d.banner_undated"),
+                    tuple(points) if not decision.go else (t("d.go_text"),))
     final = Table.of([t("d.decision"), t("d.tests"), t("l.reason")], [(
         Cell(t("d.go") if decision.go else t("d.nogo"), status=final_status),
         Cell("GO" if decision.tests_go else "NOGO",
@@ -398,7 +531,7 @@ def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysi
     for a in decision.blocking_actions:
         blocking_rows.append((f"{a.id} ({a.priority})", t(f"st.{a.status}"), a.title))
     blocking = Table.of([t("l.criterion"), t("l.measured"), t("d.corrective")], blocking_rows)
-    blocks = [Section("", (t("d.decision_intro"),), (final,), level=1),
+    blocks = [banner, Section("", (t("d.decision_intro"),), (final,), level=1),
               Section(t("d.criteria"), (), (criteria,)),
               Section(t("d.blocking"), () if blocking_rows else (t("l.none"),),
                       (blocking,) if blocking_rows else ())]
@@ -444,31 +577,59 @@ def _value(t: Texts, v: Verdict) -> str:
     return value_text(t, v)
 
 
+def _summary_why(t: Texts, v: Verdict, analysis: "CampaignAnalysis") -> str:
+    """Why an SLA line is not CONFORME, in a few words ("—" when it is)."""
+    if v.status is Status.PASS:
+        return "—"
+    proj = analysis.projection
+    if v.id == "sla-availability" and v.status is Status.INCONCLUSIVE and proj.hours_needed:
+        return t("d.avail_short", needed=t.num(proj.hours_needed))
+    return t.reason(v)
+
+
 def summary_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis",
-                     plan: "ActionPlan | None", decision: "ProductionDecision") -> Document:
+                     plan: "ActionPlan | None", decision: "ProductionDecision",
+                     today=None) -> Document:
+    domains = domain_scores(analysis, campaign)
     scores = Table.of([t("d.domain"), t("d.score"), t("l.verdict")], [
         (t(f"dom.{s.domain}"), Cell(t.ratio(s.score, 0) if s.score is not None else "—", True),
-         Cell(t.status(s.status), status=s.status)) for s in domain_scores(analysis, campaign)])
+         Cell(t.status(s.status), status=s.status)) for s in domains])
+    score_bars = Bars(t("d.score_bars"), tuple(
+        (t(f"dom.{s.domain}"), s.score, s.status,
+         t.ratio(s.score, 0) if s.score is not None else "—") for s in domains))
     from .notebook import value_text
 
-    sla = Table.of([t("l.metric"), t("d.objective"), t("l.measured"), t("l.verdict")], [
+    sla = Table.of([t("l.metric"), t("d.objective"), t("l.measured"), t("l.verdict"),
+                    t("d.why")], [
         (t(f"sla.{v.id}"), objective(t, v, campaign), Cell(value_text(t, v), True),
-         Cell(t.status(v.status), status=v.status)) for v in analysis.sla if v.id.startswith("sla-")])
+         Cell(t.status(v.status), status=v.status), _summary_why(t, v, analysis))
+        for v in analysis.sla if v.id.startswith("sla-")], widths=(21, 18, 14, 17, 30))
     top = sorted((a for a in plan.actions if a.open), key=lambda a: (a.priority, a.due))[:5] if plan else []
     prio = Table.of(["#", t("d.action"), t("d.priority"), t("d.impact"), t("d.due")], [
         (str(n + 1), f"{a.id} {a.title}", a.priority, t(f"imp.{a.impact}"), t.day(a.due))
         for n, a in enumerate(top)])
     headline = (t("d.go_text") if decision.go else
                 t("d.nogo_text", reason=decision_reason(t, analysis, decision)))
+    progress = ()
+    if plan is not None and plan.actions:
+        done = sum(not a.open for a in plan.actions) / len(plan.actions)
+        progress = (Bars(t("d.progress_bars"), (
+            (t("d.plan_overall"), done, None, t.ratio(done, 0)),
+            *((f"{m.id} {m.title}", plan.milestone_progress(m),
+               Status.FAIL if days_late(m.due, today) and plan.milestone_progress(m) < 1 else None,
+               t.ratio(plan.milestone_progress(m), 0)
+               + (t("d.late_short", n=days_late(m.due, today))
+                  if days_late(m.due, today) and plan.milestone_progress(m) < 1 else ""))
+              for m in plan.milestones))),)
     return Document("synthese", t("doc.summary"), (
-        Section("", (headline,), (scores,), level=1),
+        Section("", (headline,), (scores,), level=1), score_bars, *progress,
         Section(t("d.sla_table"), (), (sla,)),
         Section(t("d.priorities"), () if top else (t("l.none"),), (prio,) if top else ()),
         provenance_section(t, analysis)))
 
 
 def plan_document(t: Texts, plan: "ActionPlan | None", decision: "ProductionDecision",
-                  gantt) -> Document:
+                  gantt, today=None) -> Document:
     if plan is None:
         return Document("plan-action", t("doc.plan"), (
             Section("", (t("d.no_plan"),), level=1),))
@@ -479,18 +640,28 @@ def plan_document(t: Texts, plan: "ActionPlan | None", decision: "ProductionDeci
                         [(t(f"st.{s}"), Cell(str(counts[s]), True)) for s in statuses])
     p0 = (t("d.p0_open", ids=", ".join(a.id for a in plan.open_p0)) if plan.open_p0
           else t("d.p0_none"))
-    actions = Table.of([t("d.action"), t("l.kind"), t("d.priority"), t("d.owner"), t("d.due"),
-                        t("d.effort"), t("d.status"), t("d.progress")], [
-        (f"{a.id} {a.title}", a.category, a.priority, a.owner or "—", t.day(a.due),
-         Cell(t.num(a.effort_days, 1, t("d.days")), True), t(f"st.{a.status}"),
-         Cell(t.ratio(a.progress, 0), True)) for a in plan.actions])
-    miles = Table.of([t("d.milestone"), t("d.due"), t("d.actions"), t("d.progress")], [
+    def late(due, still_open) -> Cell:
+        n = days_late(due, today) if still_open else 0
+        return Cell(t("d.late_days", n=n), status=Status.FAIL) if n else Cell("—")
+
+    # the category is in each action's card, the effort's unit in the header
+    actions = Table.of([t("d.action"), t("d.priority"), t("d.owner"), t("d.due"),
+                        t("d.effort_days"), t("d.status"), t("d.progress"), t("d.late")], [
+        (f"{a.id} {a.title}", a.priority, a.owner or "—", t.day(a.due),
+         Cell(t.num(a.effort_days, 1), True), t(f"st.{a.status}"),
+         Cell(t.ratio(a.progress, 0), True), late(a.due, a.open)) for a in plan.actions],
+        widths=(27, 7, 13, 11, 10, 9, 13, 10))
+    miles = Table.of([t("d.milestone"), t("d.due"), t("d.actions"), t("d.progress"),
+                      t("d.late")], [
         (f"{m.id} {m.title}", t.day(m.due), ", ".join(m.actions),
-         Cell(t.ratio(plan.milestone_progress(m), 0), True)) for m in plan.milestones])
+         Cell(t.ratio(plan.milestone_progress(m), 0), True),
+         late(m.due, plan.milestone_progress(m) < 1)) for m in plan.milestones])
     details = []
     for a in plan.actions:
-        steps = "; ".join(f"[{'x' if s.status == 'done' else ' '}] {s.title}" for s in a.steps)
-        rows = [(t("d.recommendation"), a.recommendation or "—"), (t("d.owner"), a.owner or "—"),
+        steps = " ; ".join(f"{s.title} ({t(f'step.{s.status}')})" for s in a.steps)
+        rows = [(t("d.recommendation"), a.recommendation or "—"), (t("d.category"), a.category),
+                (t("d.effort"), t.num(a.effort_days, 1, t("d.days"))),
+                (t("d.owner"), a.owner or "—"),
                 (t("d.due"), t.day(a.due)), (t("d.steps"), steps or "—"),
                 (t("d.success"), "; ".join(a.success_criteria) or "—"),
                 (t("d.risks"), "; ".join(a.risks) or "—"), (t("d.rollback"), a.rollback or "—")]

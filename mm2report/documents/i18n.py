@@ -194,6 +194,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "c.errors": ("Pas de nouvelle erreur", "No new errors"),
     "c.change": ("Changement validé", "Change validated"),
     "c.loss": ("Aucun message perdu dans la phase", "No record lost in the phase"),
+    # incident causes (mm2report.analyses.state) and stability trend metrics
+    "cause.workers": ("aucun worker actif", "no worker up"),
+    "cause.tasks": ("tâches arrêtées", "tasks down"),
+    "cause.stall": ("réplication bloquée", "replication stalled"),
+    "tr.lag": ("Retard", "Lag"),
+    "tr.latency": ("Latence", "Latency"),
+    "tr.heap_after_gc": ("Tas JVM après GC", "JVM heap after GC"),
+    "tr.throughput": ("Débit", "Throughput"),
+    # the loss table's footnote (mm2report.analyses.loss)
+    "n.loss_net": ("Pertes et doublons sont nets par partition : une perte masquée par autant de "
+                   "doublons dans la même partition et la même fenêtre ne se voit pas dans les "
+                   "offsets.",
+                   "Lost and duplicates are the net of each partition: a loss hidden by as many "
+                   "duplicates in the same partition and window cannot be seen in offsets."),
+    # why a load step was not sustained (mm2report.analyses.throughput)
+    "cap.r.partial": ("relevés complets à {pct} seulement", "only {pct} of the readings"),
+    "cap.r.ratio": ("{ratio} de l'offert répliqué (< {limit})",
+                    "replicated {ratio} of offered (< {limit})"),
+    "cap.r.lag_unknown": ("retard non mesuré", "lag not measured"),
+    "cap.r.lag_grew": ("retard en hausse de {n}", "lag grew by {n}"),
+    "cap.r.latency_unknown": ("latence non mesurée", "latency not measured"),
+    "cap.r.latency": ("latence p99 de {value} au-dessus du SLO", "latency p99 {value} over the SLO"),
     # event kinds
     "e.worker_add": ("ajout de worker", "worker added"),
     "e.worker_stop": ("arrêt de worker", "worker stopped"),
@@ -272,6 +294,48 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "d.reason_test": ("tests NOGO (critère {criteria})", "tests NOGO (criterion {criteria})"),
     "d.reason_tests": ("tests NOGO (critères {criteria})", "tests NOGO (criteria {criteria})"),
     "d.ref": ("Réf.", "Ref."),
+    "d.objective_met": ("objectif respecté", "objective met"),
+    "d.objective_missed": ("objectif non respecté", "objective missed"),
+    "d.threshold_met": ("seuil respecté", "threshold met"),
+    "d.threshold_missed": ("seuil non respecté", "threshold missed"),
+    "d.sheet_values": ("Valeurs, intervalles et références", "Values, intervals and references"),
+    "m.l.max_tested": ("Palier le plus haut tenu sans retard croissant.",
+                       "Highest load step held without a growing lag."),
+    "m.l.recommended": ("70 % du maximum testé : la charge de production à ne pas dépasser.",
+                        "70 % of the maximum tested: the production load not to exceed."),
+    "m.l.baseline": ("Latence à vide, avant toute charge.", "Idle latency, before any load."),
+    "m.d.latency_max_load": ("Pire relevé isolé sous charge ; le SLA juge le p99, pas ce maximum.",
+                             "Worst single reading under load; the SLA judges p99, not this maximum."),
+    "m.d.latency_p99": ("Borne haute du p99 : le chiffre que juge le SLA de latence.",
+                        "Upper bound of p99: the figure the latency SLA judges."),
+    "m.d.burst_recovery": ("Retour au retard d'avant une rafale, pire cas.",
+                           "Back to the lag before a burst, worst case."),
+    "m.d.rebalance": ("Rééquilibrage après ajout ou arrêt d'un worker, pire cas.",
+                      "Rebalance after a worker is added or stopped, worst case."),
+    "m.l.workers": ("Workers MirrorMaker 2 actifs.", "MirrorMaker 2 workers up."),
+    "m.l.tasks": ("Tâches de réplication attendues.", "Replication tasks expected."),
+    "d.banner_when": ("Décision du {date}", "Decision of {date}"),
+    "d.banner_undated": ("Date de décision non renseignée (decision_date)",
+                         "No decision date given (decision_date)"),
+    "d.banner_criterion": ("Critère {id} — {title} : {verdict}", "Criterion {id} — {title}: {verdict}"),
+    "d.banner_action": ("{id} ({priority}) {title} — échéance {due}, {status}",
+                        "{id} ({priority}) {title} — due {due}, {status}"),
+    "d.late_by": (", en retard de {n}\u00a0j", ", {n}\u00a0days late"),
+    "d.late_days": ("{n}\u00a0j", "{n}\u00a0days"),
+    "d.late_short": (" · retard {n}\u00a0j", " · {n}\u00a0days late"),
+    "d.late": ("Retard", "Late"),
+    "d.why": ("Pourquoi", "Why"),
+    "d.avail_short": ("campagne trop courte pour le prouver : environ {needed}\u00a0h sans "
+                      "incident nécessaires", "campaign too short to prove it: about "
+                      "{needed}\u00a0h without an incident needed"),
+    "d.score_bars": ("Score par domaine", "Score by domain"),
+    "d.progress_bars": ("Avancement du plan d'action", "Action plan progress"),
+    "d.plan_overall": ("Actions terminées", "Actions done"),
+    "d.p0_outline": ("contour foncé : action P0", "dark outline: P0 action"),
+    "d.late_hatch": ("hachures : en retard", "hatched: late"),
+    "step.done": ("faite", "done"),
+    "step.in_progress": ("en cours", "in progress"),
+    "step.todo": ("à faire", "to do"),
     "d.origin_snapshot": ("enregistrement « {name} » (empreinte sha256 du manifeste {digest})",
                           "recording '{name}' (manifest sha256 {digest})"),
     "d.origin_signed": (", signature vérifiée avec la clé {key}", ", signature verified with key {key}"),
@@ -326,6 +390,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "d.owner": ("Responsable", "Owner"),
     "d.effort": ("Effort", "Effort"),
     "d.days": ("j-h", "person-days"),
+    "d.effort_days": ("Effort (j-h)", "Effort (days)"),
+    "d.category": ("Catégorie", "Category"),
     "d.progress": ("Avancement", "Progress"),
     "d.count": ("Nombre", "Count"),
     "d.milestone": ("Jalon", "Milestone"),
@@ -746,6 +812,40 @@ class Texts:
         if v.key == "absent":
             values["name"] = self(f"phase.{a['name']}") if f"phase.{a.get('name')}" in MESSAGES else a.get("name")
         return self(f"r.{v.key}", **values)
+
+    def cause(self, cause: str) -> str:
+        """An incident's cause ("tasks+stall" → "tâches arrêtées + réplication bloquée")."""
+        return " + ".join(self(f"cause.{c}") if f"cause.{c}" in MESSAGES else c
+                          for c in cause.split("+") if c) or "—"
+
+    def trend(self, metric: str) -> str:
+        return self(f"tr.{metric}") if f"tr.{metric}" in MESSAGES else metric
+
+    def note(self, note: str) -> str:
+        """A note of the analyses in this language when the catalogue has it."""
+        if note.startswith("lost and duplicates are the net of each partition"):
+            return self("n.loss_net")
+        return note
+
+    def step_reason(self, reason: str) -> str:
+        """Why a capacity step was not sustained, with this language's numbers."""
+        import re
+
+        def number(text: str) -> float:
+            return float(text.replace(",", ""))
+
+        if m := re.fullmatch(r"only (\d+)% of the readings", reason):
+            return self("cap.r.partial", pct=self.ratio(number(m[1]) / 100, 0))
+        if m := re.fullmatch(r"replicated ([\d.]+)% of offered \(< (\d+)%\)", reason):
+            return self("cap.r.ratio", ratio=self.ratio(number(m[1]) / 100, 1),
+                        limit=self.ratio(number(m[2]) / 100, 0))
+        if m := re.fullmatch(r"lag grew by ([\d,]+) records", reason):
+            return self("cap.r.lag_grew", n=self.num(number(m[1]), 0, self.unit("records")))
+        if m := re.fullmatch(r"latency p99 ([\d,]+) ms over the SLO", reason):
+            return self("cap.r.latency", value=self.num(number(m[1]), 0, "ms"))
+        key = {"lag not measured": "cap.r.lag_unknown",
+               "latency not measured": "cap.r.latency_unknown"}.get(reason)
+        return self(key) if key else reason
 
     def item(self, item_id: str) -> str:
         """A checklist item by its label ("rollback_tested" → "Rollback testé")."""

@@ -11,7 +11,8 @@ would stop at:
   identifier broken at its own hyphen or underscore (``ACT-`` / ``001``, ``tasks_`` /
   ``running``): the two pieces make a word of the HTML that neither piece is;
 * a line that goes on from the one above and starts with ``:``, ``;``, ``?``, ``!``, ``»``
-  or a comparison sign, or a line that ends with a comparison sign (``≤`` / ``5 000 ms``).
+  or a comparison sign, a line that ends with a comparison sign (``≤`` / ``5 000 ms``), a
+  number and its unit on two lines (``7`` / ``j``).
 
 Used by the tests on every document of a rendered campaign; needs ``pdftotext``.
 """
@@ -181,8 +182,22 @@ def broken_words(pages: list[Page], vocabulary: set[str]) -> list[str]:
     return found
 
 
+_UNITS = {"j", "h", "min", "s", "ms", "msg", "msg/s", "%", "pt", "o", "Mo", "days", "records",
+          "records/s", "B", "MB"}
+_NUMBER = re.compile(r"^[-+]?\d[\d\u202f,.]*$")
+
+
 def bad_line_edges(pages: list[Page]) -> list[str]:
+    """Lines that go on with a punctuation or comparison sign, end with a comparison sign, or
+    end with a number whose unit starts the next line."""
     found = []
+    for page in pages:
+        for block in page.blocks:
+            for above, below in zip(block, block[1:]):
+                if (_NUMBER.match(above.words[-1].text)
+                        and below.words[0].text.rstrip(",.;:)") in _UNITS):
+                    found.append(f"page {page.number}: a number and its unit on two lines "
+                                 f"({above.words[-1].text!r} / {below.words[0].text!r})")
     for page in pages:
         for n, line in ((n, ln) for block in page.blocks for n, ln in enumerate(block)):
             first, last = line.words[0].text, line.words[-1].text

@@ -70,6 +70,8 @@ _CSS = ("<style>.mm2 table{border-collapse:collapse;margin:.4em 0 1em;font-size:
 _BEFORE = re.compile(r" ([:;?!»])")
 _OPERATOR = re.compile(r"(^|(?<=\s))(==|<=|>=|[≤≥<>=]) (?=\S)")
 _OPERATOR_BEFORE = re.compile(r" (?=(==|<=|>=|[≤≥<>=])\u00a0)")
+_UNIT_AFTER = re.compile(r"(?<=\d) (?=(ms|s|min|h|j|days|records/s|records|msg/s|msg|%|pt)"
+                         r"(?![\w/]))")
 _IDENTIFIER = re.compile(r"(?<![\w&#;])([A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)+)(?![\w;])")
 
 
@@ -77,6 +79,7 @@ def typeset(text: str) -> str:
     """``text`` with its no-break spaces (plain text in, plain text out)."""
     text = _BEFORE.sub("\u202f\\1", text.replace("« ", "«\u202f"))
     text = _OPERATOR.sub(lambda m: m.group(2) + "\u00a0", text)
+    text = _UNIT_AFTER.sub("\u00a0", text)  # a number and its unit on one line
     return _OPERATOR_BEFORE.sub("\u00a0", text)
 
 
@@ -345,7 +348,8 @@ class PhaseReport:
         t, a = self.t, self.analysis
         if not a.incidents:
             return Section(t("h.incidents"), (t("n.no_incident"),))
-        rows = [(t.dt(i.start, seconds=True), Cell(t.duration(i.duration_s), numeric=True), i.cause,
+        rows = [(t.dt(i.start, seconds=True), Cell(t.duration(i.duration_s), numeric=True),
+                 t.cause(i.cause),
                  t.event(i.event.kind) + (f" ({i.event.target})" if i.event.target else "")
                  if i.event else t("l.natural"),
                  Cell(t.duration(i.detected_after_s), numeric=True),
@@ -376,7 +380,7 @@ class PhaseReport:
                              t.yesno(bool(g["complete"].all()))))
         table = Table.of([t("l.topic"), t("l.partitions"), t("l.produced"), t("l.lost"),
                           t("l.duplicates"), t("l.complete")], rows)
-        return Section(t("h.loss"), (text,), (table,), notes=tuple(loss.notes))
+        return Section(t("h.loss"), (text,), (table,), notes=tuple(t.note(n) for n in loss.notes))
 
     def latency(self) -> Section:
         t, lat = self.t, self.analysis.latency
@@ -402,7 +406,8 @@ class PhaseReport:
                  Cell(kpi_text(t, s.offered), True), Cell(kpi_text(t, s.replicated), True),
                  Cell(t.ratio(s.ratio), True), Cell(t.sig(s.lag_growth_records), True),
                  Cell(t.sig(s.latency_p99_ms, "ms"), True), t.yesno(s.sustained),
-                 "; ".join(s.reasons))
+                 " ; ".join(t.step_reason(r) for r in s.reasons) if t.lang == "fr"
+                 else "; ".join(s.reasons))
                 for n, s in enumerate(cap.steps)]
         text = (t("n.capacity", max=t.num(cap.max_tested.value), rec=t.num(cap.recommended.value),
                   ratio=t.ratio(cap.ratio, 0))
@@ -441,7 +446,7 @@ class PhaseReport:
             (t("l.downtime"), Cell(t.duration(st.down_s), True)),
             (t("l.unknown"), Cell(t.duration(st.unknown_s), True))])
         trends = Table.of([t("l.metric"), t("l.trend"), t("l.change"), t("l.p_value"), t("l.upward")],
-                          [(tr.metric, Cell(t.sig(tr.slope_per_hour, t.unit(tr.unit)), True),
+                          [(t.trend(tr.metric), Cell(t.sig(tr.slope_per_hour, t.unit(tr.unit)), True),
                             Cell(t.sig(tr.change_over_phase, t.unit(tr.unit)), True),
                             Cell(t.num(tr.p_value, 3) if tr.p_value is not None else "—", True),
                             t.yesno(tr.upward)) for tr in st.trends])

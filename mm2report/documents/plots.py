@@ -300,9 +300,12 @@ def availability_timeline(analysis, t: "Texts") -> Figure:
 
 
 def gantt(plan, t: "Texts", today=None) -> Figure:
-    """Actions from start to due date, coloured by status, milestones as diamonds."""
+    """Actions from start to due date, coloured by status, milestones as diamonds; a P0
+    action outlined in a dark colour (not the "blocked" red), a late one hatched; the legend
+    says both."""
     from datetime import timedelta
 
+    outline = "#1d2733"
     colours = {"done": GREEN, "in_progress": BLUE, "todo": GREY, "blocked": RED}
     actions = list(plan.actions)
     with style():
@@ -313,9 +316,11 @@ def gantt(plan, t: "Texts", today=None) -> Figure:
         labels = []
         for row, a in enumerate(actions):
             start = a.start or a.due - timedelta(days=max(1, round(a.effort_days)))
+            late = today is not None and a.open and a.due < today
             ax.barh(row, (a.due - start).days + 1, left=mdates.date2num(start), height=0.55,
-                    color=colours[a.status], alpha=0.85, edgecolor=RED if a.priority == "P0" else "none",
-                    lw=1.4)
+                    color=colours[a.status], alpha=0.85,
+                    edgecolor=outline if a.priority == "P0" else "none", lw=1.6,
+                    hatch="////" if late else None)
             labels.append(f"{a.id} ({a.priority})")
         for i, m in enumerate(plan.milestones):
             row = len(actions) + i
@@ -328,6 +333,10 @@ def gantt(plan, t: "Texts", today=None) -> Figure:
         if today is not None:
             ax.axvline(mdates.date2num(today), color=RED, ls="--", lw=1, label=t("d.today"))
         handles = [matplotlib.patches.Patch(color=c, label=t(f"st.{s}")) for s, c in colours.items()]
+        handles += [matplotlib.patches.Patch(facecolor="white", edgecolor=outline, lw=1.6,
+                                             label=t("d.p0_outline")),
+                    matplotlib.patches.Patch(facecolor="white", edgecolor=GREY, hatch="////",
+                                             label=t("d.late_hatch"))]
         ax.legend(handles=handles + ([ax.lines[-1]] if today is not None else []),
                   loc="center left", bbox_to_anchor=(1.0, 0.5))
     return fig

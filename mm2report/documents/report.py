@@ -223,11 +223,12 @@ def open_deliverables(campaign=None, run: str | None = None, *, lang: str | None
     now = now or datetime.now(timezone.utc)
     timeline = Chart(plots.availability_timeline(analysis, t), t("l.availability"))
     gantt = Chart(plots.gantt(plan, t, now.astimezone(t.tz).date()), t("d.gantt")) if plan else None
+    today = now.astimezone(t.tz).date()
     docs = [sheet_document(t, camp, analysis),
             sla_document(t, camp, analysis, timeline),
-            decision_document(t, camp, analysis, plan, decision),
-            summary_document(t, camp, analysis, plan, decision),
-            plan_document(t, plan, decision, gantt)]
+            decision_document(t, camp, analysis, plan, decision, today=today),
+            summary_document(t, camp, analysis, plan, decision, today=today),
+            plan_document(t, plan, decision, gantt, today=today)]
     return Deliverables(camp, run_dir, analysis, decision, t, docs, now)
 
 

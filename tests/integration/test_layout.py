@@ -79,7 +79,8 @@ def test_the_checks_catch_overprinting_cut_words_spilling_badges_and_line_starts
             "</th></tr></thead><tbody><tr><td><span style=\"white-space:nowrap\">NON CONCLUANT"
             "</span></td><td style=\"white-space:nowrap\">11\u00a0002\u00a0msg/s</td>"
             "<td>un palier tenu</td></tr></tbody></table>"
-            "<p>retard sous le seuil ≤<br>10 000 msg</p><p>le retard<br>: 0 msg</p>")
+            "<p>retard sous le seuil ≤<br>10 000 msg</p><p>le retard<br>: 0 msg</p>"
+            "<p>en retard de 7<br>j</p>")
     pdf, html_file = _pdf_of(tmp_path, body)
     pages = read_pdf(pdf)
     words, tables = html_words(html_file.read_text())
@@ -88,6 +89,7 @@ def test_the_checks_catch_overprinting_cut_words_spilling_badges_and_line_starts
     assert any("'Verdict'" in p for p in broken_words(pages, words))
     edges = bad_line_edges(pages)
     assert any("ends with '≤'" in p for p in edges) and any("starts with ':'" in p for p in edges)
+    assert any("'7' / 'j'" in p for p in edges)
 
 
 def test_a_clean_table_passes(tmp_path):

@@ -389,7 +389,12 @@ def sla_expected(t: Texts, raw: Raw, th) -> dict[str, list[str | None]]:
     rows["certificates"] = (f"≥ {t.num(th.cert_min_days, 0, u['days'])}", t.sig(cert, u["days"]),
                             signed(th.cert_min_days - cert, lambda g: t.sig(g, u["days"])), status,
                             reason)
-    return {t(f"sla.{k}"): [t(f"sla.{k}"), obj, measured, gap, t(f"s.{status}"), reason]
+    # a line whose measured value and objective are in their own columns says only whether the
+    # objective is met (issue 14: short reasons); the availability keeps its explanation
+    met = {("fr", "PASS"): "objectif respecté", ("fr", "FAIL"): "objectif non respecté",
+           ("en", "PASS"): "objective met", ("en", "FAIL"): "objective missed"}
+    return {t(f"sla.{k}"): [t(f"sla.{k}"), obj, measured, gap, t(f"s.{status}"),
+                            reason if k == "sla-availability" else met[t.lang, status]]
             for k, (obj, measured, gap, status, reason) in rows.items()}
 
 
