@@ -650,7 +650,7 @@ def plan_document(t: Texts, plan: "ActionPlan | None", decision: "ProductionDeci
         (f"{a.id} {a.title}", a.priority, a.owner or "—", t.day(a.due),
          Cell(t.num(a.effort_days, 1), True), t(f"st.{a.status}"),
          Cell(t.ratio(a.progress, 0), True), late(a.due, a.open)) for a in plan.actions],
-        widths=(27, 7, 13, 11, 10, 9, 13, 10))
+        widths=(23, 10, 14, 11, 9, 10, 13, 10))
     miles = Table.of([t("d.milestone"), t("d.due"), t("d.actions"), t("d.progress"),
                       t("d.late")], [
         (f"{m.id} {m.title}", t.day(m.due), ", ".join(m.actions),

@@ -224,10 +224,17 @@ def _header_lines(page: Page, headers: list[str]) -> list[list[float]]:
         words = sorted(words, key=lambda w: w.x0)
         lefts, k = [], 0
         for w in words:
-            # a header word broken across lines still starts where its cell does
-            if k < len(firsts) and w.text and firsts[k].startswith(w.text):
+            # a header word broken across lines, or glued to the next header (it ran out of
+            # its cell), still starts where its cell does
+            if k < len(firsts) and w.text and (firsts[k].startswith(w.text)
+                                               or w.text.startswith(firsts[k])):
+                rest = w.text[len(firsts[k]):]
                 lefts.append(w.x0)
                 k += 1
+                while rest and k < len(firsts) and rest.startswith(firsts[k]):
+                    lefts.append(w.x0 + 0.01 * k)  # glued headers: the word runs out of its cell
+                    rest = rest[len(firsts[k]):]
+                    k += 1
         if k == len(firsts):
             places.append([top, *lefts])
     return places
@@ -242,6 +249,10 @@ def outside_cells(pages: list[Page], tables: list[list[str]]) -> list[str]:
     starts left of its first column (text outside the table), the next header or the page end."""
     found = []
     pad = 2.0  # points: cell padding is 1.6 mm (4.5 pt) on each side
+    for n, headers in enumerate(tables):  # a table left unchecked is a failure too
+        if len(headers) > 1 and not any(_header_lines(page, headers) for page in pages):
+            found.append(f"table {n + 1}: its header ({' | '.join(headers)}) is not printed "
+                         f"as a row of cells")
     for page in pages:
         right = page.width - max(0.0, min(w.x0 for w in page.words)) + pad  # symmetric margins
         widest: dict[float, tuple] = {}  # a header row, matched by its widest table
