@@ -490,7 +490,7 @@ def days_late(due, today) -> int:
 def _action_line(t: Texts, a, today) -> str:
     late = days_late(a.due, today) if a.open else 0
     return t("d.banner_action", id=a.id, priority=a.priority, title=a.title, due=t.day(a.due),
-             status=t(f"st.{a.status}")) + (t("d.late_by", n=late) if late else "")
+             status=t(f"st.{a.status}")) + (", " + t("d.late_by", n=late) if late else "")
 
 
 def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis",
@@ -618,7 +618,7 @@ def summary_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis
             *((f"{m.id} {m.title}", plan.milestone_progress(m),
                Status.FAIL if days_late(m.due, today) and plan.milestone_progress(m) < 1 else None,
                t.ratio(plan.milestone_progress(m), 0)
-               + (t("d.late_short", n=days_late(m.due, today))
+               + (" · " + t("d.late_short", n=days_late(m.due, today))
                   if days_late(m.due, today) and plan.milestone_progress(m) < 1 else ""))
               for m in plan.milestones))),)
     return Document("synthese", t("doc.summary"), (

@@ -237,7 +237,8 @@ def origin_text(t: Texts, origin: str) -> str:
     m = _SNAPSHOT_ORIGIN.match(origin or "")
     if m:
         text = t("d.origin_snapshot", name=Path(m["path"]).name, digest=m["digest"])
-        return text + (t("d.origin_signed", key=Path(m["key"]).name) if m["key"] else "")
+        signed = ", " + t("d.origin_signed", signer=Path(m["key"]).name) if m["key"] else ""
+        return text + signed
     return _LOOPBACK.sub(t("d.origin_local"), origin or "")
 
 
