@@ -35,6 +35,7 @@ def _check_id(value: str) -> str:
 class Step(_Strict):
     title: str = Field(min_length=1)
     status: StepStatus = "todo"
+    done_on: date | None = None  # when it was done (the weekly follow-up report, seed 001 §6.3)
 
 
 class Action(_Strict):
@@ -110,6 +111,56 @@ class FollowUpKpi(_Strict):
     frequency: str | None = None
 
 
+Level = Literal["low", "medium", "high"]
+
+
+class Resource(_Strict):  # seed 001 §4.2
+    role: str = Field(min_length=1)
+    name: str | None = None
+    availability_pct: Number | None = Field(default=None, ge=0, le=100)
+    actions: tuple[str, ...] = ()
+    duties: str | None = None  # what the role does beyond its actions ("validation, support")
+
+
+class Risk(_Strict):  # seed 001 §5
+    id: str
+    title: str = Field(min_length=1)
+    probability: Level
+    impact: Level
+    mitigation: str = Field(min_length=1)
+    contingency: str | None = None
+
+    _id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+
+
+class Meeting(_Strict):  # seed 001 §6.1
+    kind: str = Field(min_length=1)
+    frequency: str = Field(min_length=1)
+    participants: str = Field(min_length=1)
+    purpose: str = Field(min_length=1)
+
+
+class Communication(_Strict):  # seed 001 §7.1
+    audience: str = Field(min_length=1)
+    message: str = Field(min_length=1)
+    channel: str = Field(min_length=1)
+    frequency: str = Field(min_length=1)
+
+
+class Escalation(_Strict):  # seed 001 §7.2
+    level: str = Field(min_length=1)
+    problem: str = Field(min_length=1)
+    contact: str = Field(min_length=1)
+    response_time: str = Field(min_length=1)
+
+
+class Deliverable(_Strict):  # seed 001 §9.2 / §10.1
+    name: str = Field(min_length=1)
+    owner: str | None = None
+    location: str | None = None
+    status: StepStatus = "todo"
+
+
 class ActionPlan(_Strict):
     version: Literal[1] = 1
     title: str = Field(min_length=1)
@@ -117,6 +168,12 @@ class ActionPlan(_Strict):
     milestones: tuple[Milestone, ...] = ()
     kpis: tuple[FollowUpKpi, ...] = ()
     closure: tuple[str, ...] = ()  # closure checklist (seed 001 §9.1)
+    resources: tuple[Resource, ...] = ()
+    risks: tuple[Risk, ...] = ()
+    governance: tuple[Meeting, ...] = ()
+    communication: tuple[Communication, ...] = ()
+    escalation: tuple[Escalation, ...] = ()
+    deliverables: tuple[Deliverable, ...] = ()
 
     def action(self, action_id: str) -> Action:
         return next(a for a in self.actions if a.id == action_id)
@@ -143,6 +200,15 @@ def _plan_problems(plan: ActionPlan) -> list[tuple[str, str]]:
         for j, ref in enumerate(m.actions):
             if ref not in ids:
                 problems.append((f"milestones[{i}].actions[{j}]", f"no action {ref!r}"))
+    for i, r in enumerate(plan.resources):
+        for j, ref in enumerate(r.actions):
+            if ref not in ids:
+                problems.append((f"resources[{i}].actions[{j}]", f"no action {ref!r}"))
+    for i, a in enumerate(plan.actions):
+        for j, s in enumerate(a.steps):
+            if s.done_on is not None and s.status != "done":
+                problems.append((f"actions[{i}].steps[{j}].done_on",
+                                 "only a done step has a done_on date"))
     return problems
 
 

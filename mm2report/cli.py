@@ -198,7 +198,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .documents.report import build_report
 
     built = build_report(args.params, args.run, lang=args.lang, outputs=args.outputs,
-                         pdf=not args.no_pdf)
+                         pdf=not args.no_pdf, week=args.week)
     print(f"deliverables written to {built.path} ({', '.join(built.documents)}"
           f"{', HTML + PDF' if built.pdf else ', HTML'}; index.html)")
     print(f"production decision: {built.decision}")
@@ -336,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("fr", "en"), default=None)
     p.add_argument("--outputs", default=None, help="outputs directory (default: ./outputs)")
     p.add_argument("--no-pdf", action="store_true", help="HTML only")
+    p.add_argument("--week", default=None,
+                   help="week of the follow-up report, e.g. 2026-W48 (default: this week)")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("compare", help="compare two runs or campaigns (A the reference): "

@@ -668,8 +668,10 @@ def plan_document(t: Texts, plan: "ActionPlan | None", decision: "ProductionDeci
         details.append(Section(f"{a.id} — {a.title} ({a.priority})",
                                (a.description,) if a.description else (),
                                (Table.of([t("d.attribute"), t("d.value")], rows),), level=3))
-    kpis = Table.of([t("l.metric"), t("d.target"), t("d.frequency")],
-                    [(k.name, k.target, k.frequency or "—") for k in plan.kpis])
+    kpis = Table.of([t("l.metric"), t("d.target"), t("d.current"), t("d.frequency")],
+                    [*_computed_indicators(t, plan, today),
+                     *((k.name, k.target, k.current or "—", k.frequency or "—")
+                       for k in plan.kpis)])
     closure = Table.of([t("d.item"), t("d.status")],
                        [(c, "☐") for c in plan.closure])
     blocks = [Section(plan.title, (t("d.plan_progress", pct=t.ratio(done, 0)), p0), (progress,),
@@ -677,10 +679,176 @@ def plan_document(t: Texts, plan: "ActionPlan | None", decision: "ProductionDeci
               Section(t("d.actions"), (), (actions,)), Section(t("d.milestones"), (), (miles,))]
     if gantt is not None:
         blocks.append(gantt)
-    blocks += [*details, Section(t("d.kpis"), (), (kpis,)), Section(t("d.closure"), (), (closure,))]
+    blocks += [*_resources_sections(t, plan), *details, *_risk_sections(t, plan),
+               *_governance_sections(t, plan, kpis), *_communication_sections(t, plan),
+               Section(t("d.closure"), (), (closure,)), *_deliverables_sections(t, plan)]
     return Document("plan-action", t("doc.plan"), tuple(blocks))
 
 
-__all__ = ["DOMAINS", "Document", "DomainScore", "SheetLine", "decision_document",
+def _computed_indicators(t: Texts, plan: "ActionPlan", today) -> list[tuple]:
+    """Seed 001 §6.2, computed: actions done among those due by today, milestones met."""
+    if today is None:
+        return []
+    due = [a for a in plan.actions if a.due <= today]
+    miles = [m for m in plan.milestones if m.due <= today]
+    done = t.ratio(sum(not a.open for a in due) / len(due), 0) if due else "—"
+    met = t.ratio(sum(plan.milestone_progress(m) >= 1 for m in miles) / len(miles), 0) \
+        if miles else "—"
+    return [(t("d.kpi_done_vs_due"), "100\u00a0%", done, t("d.kpi_computed")),
+            (t("d.kpi_milestones_met"), "100\u00a0%", met, t("d.kpi_computed"))]
+
+
+def _resources_sections(t: Texts, plan: "ActionPlan") -> list[Section]:
+    """Seed 001 §4: effort by category (from the actions) and the resources' assignments."""
+    total = sum(a.effort_days for a in plan.actions)
+    by_cat: dict[str, float] = {}
+    for a in plan.actions:
+        by_cat[a.category] = by_cat.get(a.category, 0.0) + a.effort_days
+    effort = Table.of([t("d.category"), t("d.effort_days"), t("d.share")], [
+        *((c, Cell(t.num(e, 1), True), Cell(t.ratio(e / total, 0) if total else "—", True))
+          for c, e in sorted(by_cat.items(), key=lambda x: (-x[1], x[0]))),
+        (t("d.total"), Cell(t.num(total, 1), True), Cell(t.ratio(1.0, 0), True))])
+    out = [Section(t("d.resources"), (), ()), Section(t("d.effort_by_category"), (), (effort,),
+                                                       level=3)]
+    if plan.resources:
+        rows = [(r.role, r.name or "—",
+                 Cell(t.ratio(r.availability_pct / 100, 0) if r.availability_pct is not None
+                      else "—", True),
+                 ", ".join(r.actions) + (" ; " if r.actions and r.duties else "")
+                 + (r.duties or "") or "—") for r in plan.resources]
+        out.append(Section(t("d.assignments"), (), (Table.of(
+            [t("d.role"), t("d.name"), t("d.availability"), t("d.assigned")], rows,
+            widths=(18, 22, 16, 44)),), level=3))
+    return out
+
+
+def _risk_sections(t: Texts, plan: "ActionPlan") -> list[Section]:
+    """Seed 001 §5: the plan's risks and their contingency; the actions' own risks after."""
+    if not plan.risks:
+        return []
+    risks = Table.of([t("d.ref_id"), t("d.risk"), t("d.probability"), t("d.impact"),
+                      t("d.mitigation")], [
+        (r.id, r.title, t(f"prob.{r.probability}"), t(f"imp.{r.impact}"), r.mitigation)
+        for r in plan.risks], widths=(11, 27, 13, 11, 38))
+    contingency = Table.of([t("d.ref_id"), t("d.contingency")],
+                           [(r.id, r.contingency) for r in plan.risks if r.contingency],
+                           widths=(11, 89))
+    return [Section(t("d.risks_title"), (), ()),
+            Section(t("d.risks_identified"), (), (risks,), level=3),
+            Section(t("d.contingency_plan"), (), (contingency,), level=3)]
+
+
+def _governance_sections(t: Texts, plan: "ActionPlan", kpis: Table) -> list[Section]:
+    """Seed 001 §6.1–6.2: follow-up meetings and indicators."""
+    out = [Section(t("d.governance"), (), ())]
+    if plan.governance:
+        out.append(Section(t("d.meetings"), (), (Table.of(
+            [t("l.kind"), t("d.frequency"), t("d.participants"), t("d.purpose")],
+            [(m.kind, m.frequency, m.participants, m.purpose) for m in plan.governance]),),
+            level=3))
+    out.append(Section(t("d.kpis"), (), (kpis,), level=3))
+    return out
+
+
+def _communication_sections(t: Texts, plan: "ActionPlan") -> list[Section]:
+    """Seed 001 §7: communication plan and escalation."""
+    if not plan.communication and not plan.escalation:
+        return []
+    out = [Section(t("d.communication"), (), ())]
+    if plan.communication:
+        out.append(Section(t("d.communication_plan"), (), (Table.of(
+            [t("d.audience"), t("d.message"), t("d.channel"), t("d.frequency")],
+            [(c.audience, c.message, c.channel, c.frequency) for c in plan.communication]),),
+            level=3))
+    if plan.escalation:
+        out.append(Section(t("d.escalation"), (), (Table.of(
+            [t("d.level"), t("d.problem"), t("d.contact"), t("d.response_time")],
+            [(e.level, e.problem, e.contact, e.response_time) for e in plan.escalation]),),
+            level=3))
+    return out
+
+
+DOCUMENT_KEYS = ("fiche-technique", "conformite-sla", "decision-go-nogo", "synthese",
+                 "plan-action")
+
+
+def _deliverables_sections(t: Texts, plan: "ActionPlan") -> list[Section]:
+    """Seed 001 §9.2 / §10.1: the final deliverables, this report's documents first."""
+    rows = [(t(f"doc.{k}"), "mm2report", f"{key}.pdf", Cell(t("dl.done"), status=Status.PASS))
+            for k, key in zip(("sheet", "sla", "decision", "summary", "plan"), DOCUMENT_KEYS)]
+    rows += [(d.name, d.owner or "—", d.location or "—",
+              Cell(t(f"dl.{d.status}"), status={"done": Status.PASS, "todo": None}.get(
+                  d.status, Status.INCONCLUSIVE)))
+             for d in plan.deliverables]
+    return [Section(t("d.final_deliverables"), (), (Table.of(
+        [t("d.deliverable"), t("d.owner"), t("d.location"), t("d.status")], rows,
+        widths=(38, 20, 24, 18)),))]
+
+
+def weekly_document(t: Texts, plan: "ActionPlan", week) -> Document:
+    """Seed 001 §6.3, "Rapport de suivi – semaine XX", for the ISO week holding ``week``
+    (a date): computed from the steps' states and done_on dates and the due dates."""
+    from datetime import timedelta
+
+    monday = week - timedelta(days=week.weekday())
+    sunday = monday + timedelta(days=6)
+    year, number, _ = monday.isocalendar()
+    key = f"suivi-{year}-s{number:02d}"
+    title = t("doc.weekly", n=f"{number:02d}", year=year)
+    span = t("d.week_span", start=t.day(monday), end=t.day(sunday))
+    total = len(plan.actions)
+    done = [a for a in plan.actions if not a.open]
+
+    def finished_on(a):
+        dates = [s.done_on for s in a.steps]
+        return max(dates) if a.steps and not a.open and all(dates) else None
+
+    this_week = [a for a in done if (d := finished_on(a)) is not None and monday <= d <= sunday]
+    steps_week = [(a, s) for a in plan.actions for s in a.steps
+                  if s.done_on is not None and monday <= s.done_on <= sunday]
+    open_actions = sorted((a for a in plan.actions if a.open), key=lambda a: (a.due, a.id))
+    current = next((m for m in sorted(plan.milestones, key=lambda m: m.due)
+                    if plan.milestone_progress(m) < 1), None)
+    upcoming = next((a for a in open_actions if a.due >= sunday), None) or \
+        (open_actions[0] if open_actions else None)
+    summary = Table.of([t("l.metric"), t("d.value")], [
+        (t("d.w_done"), Cell(f"{len(done)}/{total}", True)),
+        (t("d.w_milestone"), f"{current.id} {current.title} ({t.ratio(plan.milestone_progress(current), 0)}, "
+                             f"{t('d.due').lower()} {t.day(current.due)})" if current else "—"),
+        (t("d.w_next_due"), f"{t.day(upcoming.due)} — {upcoming.id} {upcoming.title}"
+         if upcoming else "—")], widths=(34, 66))
+    done_lines = tuple(t("d.w_action_done", id=a.id, title=a.title, date=t.day(finished_on(a)))
+                       for a in this_week)
+    done_lines += tuple(t("d.w_step_done", id=a.id, step=s.title, date=t.day(s.done_on))
+                        for a, s in steps_week if a not in this_week)
+    progress = Table.of([t("d.action"), t("d.progress"), t("d.status"), t("d.late")], [
+        (f"{a.id} {a.title}", Cell(t.ratio(a.progress, 0), True), t(f"st.{a.status}"),
+         Cell(t("d.late_days", n=days_late(a.due, sunday)), status=Status.FAIL)
+         if days_late(a.due, sunday) else "—")
+        for a in open_actions if a.status in ("in_progress", "blocked")],
+        widths=(48, 16, 18, 18))
+    attention = [t("d.w_late_action", id=a.id, title=a.title, due=t.day(a.due),
+                   n=days_late(a.due, sunday)) for a in open_actions if days_late(a.due, sunday)]
+    attention += [t("d.w_late_milestone", id=m.id, title=m.title, due=t.day(m.due),
+                    n=days_late(m.due, sunday), pct=t.ratio(plan.milestone_progress(m), 0))
+                  for m in plan.milestones
+                  if days_late(m.due, sunday) and plan.milestone_progress(m) < 1]
+    decisions = [t("d.w_blocked", id=a.id, title=a.title) for a in open_actions if a.blocked]
+    if plan.open_p0:
+        decisions.append(t("d.w_p0", ids=", ".join(a.id for a in plan.open_p0)))
+    next_steps = [t("d.w_next_step", id=a.id, step=s.title, due=t.day(a.due))
+                  for a in open_actions[:5] for s in a.steps if s.status != "done"][:8]
+    return Document(key, title, (
+        Section("", (span,), (summary,), level=1),
+        Section(t("d.w_done_title"), done_lines or (t("l.none"),)),
+        Section(t("d.w_in_progress"), () if progress.rows else (t("l.none"),),
+                (progress,) if progress.rows else ()),
+        Section(t("d.w_attention"), tuple(attention) or (t("l.none"),)),
+        Section(t("d.w_decisions"), tuple(decisions) or (t("l.none"),)),
+        Section(t("d.w_next"), tuple(next_steps) or (t("l.none"),))))
+
+
+__all__ = ["DOCUMENT_KEYS", "DOMAINS", "Document", "DomainScore", "SheetLine", "decision_document",
+           "weekly_document",
            "domain_scores", "plan_document", "sheet_document", "sla_document",
            "summary_document", "technical_sheet"]

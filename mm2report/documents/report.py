@@ -189,7 +189,7 @@ class Deliverables:
 
 def open_deliverables(campaign=None, run: str | None = None, *, lang: str | None = None,
                       outputs: str | os.PathLike | None = None,
-                      now: datetime | None = None) -> Deliverables:
+                      now: datetime | None = None, week=None) -> Deliverables:
     """The deliverables of ``run`` (default: the latest complete run of the campaign).
 
     With no campaign (the embedded demo) and no run yet, the phases are analysed here from the
@@ -197,7 +197,7 @@ def open_deliverables(campaign=None, run: str | None = None, *, lang: str | None
     from . import plots
     from ..actions import load_plan, production_decision
     from .deliverables import (decision_document, plan_document, sheet_document, sla_document,
-                               summary_document)
+                               summary_document, weekly_document)
     from .notebook import Chart, campaign_texts, resolve_campaign
     from .results import RESULTS_FILE, combine_run, read_results
 
@@ -229,7 +229,24 @@ def open_deliverables(campaign=None, run: str | None = None, *, lang: str | None
             decision_document(t, camp, analysis, plan, decision, today=today),
             summary_document(t, camp, analysis, plan, decision, today=today),
             plan_document(t, plan, decision, gantt, today=today)]
+    if plan is not None:  # seed 001 §6.3, for the week asked (default: this one)
+        docs.append(weekly_document(t, plan, week or today))
     return Deliverables(camp, run_dir, analysis, decision, t, docs, now)
+
+
+def parse_week(text: str, source: str = "--week"):
+    """``2026-W48`` (an ISO week) or a date of that week → the week's Monday."""
+    from datetime import date
+
+    m = re.fullmatch(r"(\d{4})-W(\d{1,2})", text.strip())
+    try:
+        if m:
+            return date.fromisocalendar(int(m[1]), int(m[2]), 1)
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    raise ParameterError(source, [("--week", f"{text!r}: expected an ISO week such as 2026-W48 "
+                                             "or a date such as 2026-11-23")])
 
 
 def find_latest(parent: Path) -> Path | None:
@@ -241,7 +258,7 @@ def find_latest(parent: Path) -> Path | None:
 
 def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str | None = None,
                  outputs: str | os.PathLike | None = None, pdf: bool = True,
-                 now: datetime | None = None) -> ReportBuild:
+                 now: datetime | None = None, week: str | None = None) -> ReportBuild:
     from ..params import load_campaign
 
     campaign = load_campaign(params)
@@ -253,9 +270,11 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
                              "--no-pdf")
     if lang is not None and lang not in ("fr", "en"):
         raise ParameterError(str(params), [("--lang", f"{lang!r}: expected fr or en")])
+    week_day = parse_week(week, str(params)) if week is not None else None
     parent = Path(outputs or OUTPUTS).resolve() / campaign.campaign.name
     run_dir = find_run(parent, run)
-    built = open_deliverables(campaign, str(run_dir), lang=lang, outputs=outputs, now=now)
+    built = open_deliverables(campaign, str(run_dir), lang=lang, outputs=outputs, now=now,
+                              week=week_day)
     t, docs, decision = built.texts, built.documents, built.decision
     language = t.lang
     date_text = t.dt(built.generated)
