@@ -99,3 +99,79 @@ def test_days_late():
     assert days_late(date(2026, 11, 25), date(2026, 12, 2)) == 7
     assert days_late(date(2026, 12, 25), date(2026, 12, 2)) == 0
     assert days_late(date(2026, 11, 25), None) == 0
+
+
+# -- the weekly follow-up report (seed 001 §6.3) and the plan's new parts -----------------
+
+def _plan(**extra):
+    from mm2report.actions import validate_plan
+
+    return validate_plan({
+        "title": "Plan", "actions": [
+            {"id": "ACT-001", "title": "Rollback", "category": "Opérations", "priority": "P0",
+             "due": "2026-11-25", "effort_days": 1, "steps": [
+                 {"title": "Restaurer", "status": "done", "done_on": "2026-11-24"},
+                 {"title": "Chronométrer", "status": "todo"}]},
+            {"id": "ACT-002", "title": "Alertes", "category": "Observabilité", "priority": "P1",
+             "due": "2026-11-20", "effort_days": 3, "steps": [
+                 {"title": "Règles", "status": "done", "done_on": "2026-11-18"}]},
+            {"id": "ACT-003", "title": "ACLs", "category": "Sécurité", "priority": "P2",
+             "due": "2026-12-20", "effort_days": 1, "blocked": True}],
+        "milestones": [{"id": "JAL-1", "title": "Bloquants levés", "due": "2026-11-26",
+                        "actions": ["ACT-001"]}], **extra})
+
+
+def test_weekly_report_of_a_week():
+    from mm2report.documents.deliverables import weekly_document
+
+    doc = weekly_document(FR, _plan(), date(2026, 11, 26))  # a Thursday of week 48
+    assert doc.key == "suivi-2026-s48"
+    assert doc.title == "Rapport de suivi – semaine 48 (2026)"
+    head, done, progress, attention, decisions, _ = doc.blocks
+    assert head.paragraphs == ("Semaine du 23/11/2026 au 29/11/2026.",)
+    rows = {r[0].text: r[1].text for r in head.tables[0].rows}
+    assert rows["Actions terminées"] == "1/3"
+    assert rows["Jalon actuel"] == "JAL-1 Bloquants levés (50\u00a0%, échéance 26/11/2026)"
+    assert rows["Prochaine échéance"] == "20/12/2026 — ACT-003 ACLs"
+    # ACT-002 was finished in week 47: only ACT-001's step is this week's
+    assert done.paragraphs == ("ACT-001 : étape « Restaurer » faite le 24/11/2026",)
+    assert [r[0].text for r in progress.tables[0].rows] == ["ACT-001 Rollback", "ACT-003 ACLs"]
+    assert progress.tables[0].rows[0][3].text == "4\u00a0j"  # due 25/11, week ends 29/11
+    assert attention.paragraphs == (
+        "ACT-001 Rollback : échéance 25/11/2026 dépassée de 4\u00a0j",
+        "JAL-1 Bloquants levés : échéance 26/11/2026 dépassée de 3\u00a0j, avancement 50\u00a0%")
+    assert decisions.paragraphs[0] == "ACT-003 ACLs est bloquée : décider comment la débloquer"
+    assert "ACT-001" in decisions.paragraphs[1] and "NOGO" in decisions.paragraphs[1]
+    week47 = weekly_document(EN, _plan(), date(2026, 11, 16))
+    assert week47.blocks[1].paragraphs == ("ACT-002 Alertes: action done on 2026-11-18",)
+
+
+def test_plan_effort_by_category_and_risks():
+    from mm2report.actions import ProductionDecision
+    from mm2report.documents.deliverables import plan_document
+
+    plan = _plan(risks=[{"id": "RSK-001", "title": "Ressources", "probability": "medium",
+                         "impact": "high", "mitigation": "Planifier",
+                         "contingency": "Reporter les P3"}])
+    decision = ProductionDecision(False, True, plan.open_p0, "")
+    doc = plan_document(FR, plan, decision, None, today=date(2026, 12, 2))
+    tables = {b.title: b.tables[0] for b in doc.blocks if getattr(b, "tables", ())}
+    effort = [[c.text for c in r] for r in tables["Effort par catégorie"].rows]
+    assert effort == [["Observabilité", "3,0", "60\u00a0%"], ["Opérations", "1,0", "20\u00a0%"],
+                      ["Sécurité", "1,0", "20\u00a0%"], ["Total", "5,0", "100\u00a0%"]]
+    risk = [c.text for c in tables["Risques identifiés"].rows[0]]
+    assert risk == ["RSK-001", "Ressources", "moyenne", "élevé", "Planifier"]
+    late = {r[0].text: r[-1].text for r in tables["Actions"].rows}
+    assert late == {"ACT-001 Rollback": "7\u00a0j", "ACT-002 Alertes": "—", "ACT-003 ACLs": "—"}
+
+
+def test_a_done_on_date_belongs_to_a_done_step():
+    from mm2report.actions import validate_plan
+    from mm2report.errors import ParameterError
+
+    data = {"title": "P", "actions": [{"id": "ACT-001", "title": "x", "category": "c",
+                                       "priority": "P1", "due": "2026-11-25", "effort_days": 1,
+                                       "steps": [{"title": "s", "status": "todo",
+                                                  "done_on": "2026-11-24"}]}]}
+    with pytest.raises(ParameterError, match="done_on"):
+        validate_plan(data)
