@@ -103,7 +103,7 @@ def _flat(text: str) -> str:
 def split_refs(t: Texts, table: dict) -> tuple[dict, dict[str, str]]:
     """``table`` without its last column, the references "[n]" to the evidence annex, checked
     to be numbered 1, 2, … in row order ("—" for a row without evidence); and the row → ref."""
-    assert table["head"][0][-1] == t("d.ref"), table["head"]
+    assert _flat(table["head"][0][-1]) == _flat(t("d.ref")), table["head"]
     refs = {row[0]: row[-1] for row in table["rows"]}
     numbered = [r for r in refs.values() if r != "—"]
     assert numbered == [f"[{n}]" for n in range(1, len(numbered) + 1)], refs
@@ -114,7 +114,8 @@ def split_refs(t: Texts, table: dict) -> tuple[dict, dict[str, str]]:
 def check_annex(t: Texts, annex: dict, refs: dict[str, str], evidence: dict[str, str]) -> None:
     """Annex row n: its reference, the figure's label, the queries and time ranges of the
     figure (``evidence``, computed here from the raw results), a completeness in percent."""
-    assert annex["head"] == [[t("d.ref"), t("l.metric"), t("d.queries"), t("l.completeness")]]
+    assert [[_flat(c) for c in annex["head"][0]]] == [[_flat(t(k)) for k in (
+        "d.ref", "l.metric", "d.queries", "l.completeness")]]
     rows = {row[0]: row for row in annex["rows"]}
     assert sorted(rows) == sorted(r for r in refs.values() if r != "—")
     for label, ref in refs.items():
@@ -131,8 +132,10 @@ def check_table(table: dict, header: list[str], expected: dict[str, list[str | N
     """``expected``: first cell → the whole row; ``None`` marks a text cell, which must then
     hold no digit (every number must have an expectation)."""
     problems = []
-    table = {"head": table["head"], "rows": [[_flat(c) for c in row] for row in table["rows"]]}
+    table = {"head": [[_flat(c) for c in row] for row in table["head"]],
+             "rows": [[_flat(c) for c in row] for row in table["rows"]]}
     expected = {_flat(k): v for k, v in expected.items()}
+    header = [_flat(h) for h in header]
     if table["head"] != [header]:
         problems.append(f"header {table['head']!r} != {header!r}")
     labels = [row[0] for row in table["rows"]]
