@@ -615,11 +615,12 @@ def summary_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis
         done = sum(not a.open for a in plan.actions) / len(plan.actions)
         progress = (Bars(t("d.progress_bars"), (
             (t("d.plan_overall"), done, None, t.ratio(done, 0)),
-            *((f"{m.id} {m.title}", plan.milestone_progress(m),
+            *((f"{m.id} {m.title}"
+               + (f" ({t('d.late_short', n=days_late(m.due, today))})"
+                  if days_late(m.due, today) and plan.milestone_progress(m) < 1 else ""),
+               plan.milestone_progress(m),
                Status.FAIL if days_late(m.due, today) and plan.milestone_progress(m) < 1 else None,
-               t.ratio(plan.milestone_progress(m), 0)
-               + (" · " + t("d.late_short", n=days_late(m.due, today))
-                  if days_late(m.due, today) and plan.milestone_progress(m) < 1 else ""))
+               t.ratio(plan.milestone_progress(m), 0))
               for m in plan.milestones))),)
     return Document("synthese", t("doc.summary"), (
         Section("", (headline,), (scores,), level=1), score_bars, *progress,

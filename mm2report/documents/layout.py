@@ -5,6 +5,8 @@ own HTML gives the words as written. From the two, :func:`layout_problems` lists
 would stop at:
 
 * two words printed over each other;
+* a printed word the HTML does not hold: cut off at an edge, or glued to its neighbour;
+* a word printed past the right margin;
 * a word of a table that leaves its column (the columns of a table are where its header cells
   start: Chromium repeats the header on every page a table spans);
 * a word broken across two lines without a hyphen of its own (``Verdic`` / ``t``), or an
@@ -282,13 +284,54 @@ def outside_cells(pages: list[Page], tables: list[list[str]]) -> list[str]:
     return found
 
 
+def outside_page(pages: list[Page]) -> list[str]:
+    """Words printed past the right margin (the margins are symmetric) or off the page."""
+    found = []
+    for page in pages:
+        left = min(w.x0 for w in page.words)
+        for w in page.words:
+            if w.x1 > page.width - left + 1.0 or w.y1 > page.height:
+                found.append(f"page {page.number}: {w.text!r} runs past the margin "
+                             f"({w.x1:.0f} > {page.width - left:.0f} pt)")
+    return found
+
+
+_MARGIN_TOP, _MARGIN_BOTTOM = 20 / 25.4 * 72, _FOOTER  # running header and footer (CSS @page)
+
+
+def unknown_words(pages: list[Page], vocabulary: set[str]) -> list[str]:
+    """Printed words the HTML does not hold: a word cut off at an edge ("lat" for "late"), or
+    two words printed without the space between them ("CONCLUANTla"). The running header and
+    footer (written by the page's CSS) are left out; capitals may be CSS's."""
+    known = vocabulary | {w.upper() for w in vocabulary}
+    found = []
+    for page in pages:
+        for block in page.blocks:
+            for i, line in enumerate(block):
+                if not _MARGIN_TOP <= line.words[0].y0 <= page.height - _MARGIN_BOTTOM:
+                    continue
+                for k, w in enumerate(line.words):
+                    if w.text in known:
+                        continue
+                    if k == len(line.words) - 1 and i + 1 < len(block) \
+                            and w.text + block[i + 1].words[0].text in known:
+                        continue  # the first half of a word broken across lines
+                    if k == 0 and i and block[i - 1].words[-1].text + w.text in known:
+                        continue  # its second half
+                    found.append(f"page {page.number}: {w.text!r} is not a word of the page "
+                                 f"(cut off, or glued to its neighbour)")
+    return found
+
+
 def layout_problems(pdf: Path, html_file: Path) -> list[str]:
     """Everything above, for one printed deliverable and the HTML it was printed from."""
     pages = read_pdf(pdf)
     vocabulary, tables = html_words(html_file.read_text(encoding="utf-8"))
-    return [*overlaps(pages), *outside_cells(pages, tables), *broken_words(pages, vocabulary),
+    return [*overlaps(pages), *outside_cells(pages, tables), *outside_page(pages),
+            *unknown_words(pages, vocabulary), *broken_words(pages, vocabulary),
             *bad_line_edges(pages)]
 
 
 __all__ = ["Line", "Page", "Word", "bad_line_edges", "broken_words", "html_words",
-           "layout_problems", "outside_cells", "overlaps", "read_pdf"]
+           "layout_problems", "outside_cells", "outside_page", "overlaps", "read_pdf",
+           "unknown_words"]

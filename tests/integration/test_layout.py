@@ -19,7 +19,8 @@ import pytest
 from conftest import require_binaries
 from mm2report.documents.i18n import MESSAGES
 from mm2report.documents.layout import (bad_line_edges, broken_words, html_words,
-                                        layout_problems, outside_cells, overlaps, read_pdf)
+                                        layout_problems, outside_cells, overlaps, read_pdf,
+                                        unknown_words)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "parameters" / "demo.yml"
@@ -80,7 +81,9 @@ def test_the_checks_catch_overprinting_cut_words_spilling_badges_and_line_starts
             "</span></td><td style=\"white-space:nowrap\">11\u00a0002\u00a0msg/s</td>"
             "<td>un palier tenu</td></tr></tbody></table>"
             "<p>retard sous le seuil ≤<br>10 000 msg</p><p>le retard<br>: 0 msg</p>"
-            "<p>en retard de 7<br>j</p>")
+            "<p>en retard de 7<br>j</p>"
+            # two cells' texts printed with no gap: poppler reads one word "CONCLUANTla"
+            "<div style=\"display:flex\"><div>CONCLUANT</div><div>la campagne</div></div>")
     pdf, html_file = _pdf_of(tmp_path, body)
     pages = read_pdf(pdf)
     words, tables = html_words(html_file.read_text())
@@ -90,6 +93,8 @@ def test_the_checks_catch_overprinting_cut_words_spilling_badges_and_line_starts
     edges = bad_line_edges(pages)
     assert any("ends with '≤'" in p for p in edges) and any("starts with ':'" in p for p in edges)
     assert any("'7' / 'j'" in p for p in edges)
+    glued = unknown_words(pages, words)  # a badge running into the next cell's text
+    assert any("'CONCLUANTla'" in p for p in glued), glued
 
 
 def test_a_clean_table_passes(tmp_path):
