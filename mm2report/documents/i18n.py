@@ -431,6 +431,75 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "the Prometheus rules API was not available and {inner}"),
     "r.alerts.noexpected": ("aucune règle d'alerte attendue dans les paramètres ; {inner}",
                             "no expected alert rules in the parameters; {inner}"),
+    # the rule pack (mm2report.alerting): summaries and descriptions of the alerts
+    "alert.MM2TasksNotRunning.summary": (
+        "MM2 {flow} : tâches du connecteur à l'arrêt",
+        "MM2 {flow}: connector tasks not running"),
+    "alert.MM2TasksNotRunning.description": (
+        "{value} tâche(s) en cours d'exécution sur {expected} attendue(s) : une partie des "
+        "partitions n'est plus répliquée.",
+        "{value} task(s) running of {expected} expected: some partitions are no longer "
+        "replicated."),
+    "alert.MM2TaskFailed.summary": ("MM2 {flow} : tâche en échec (FAILED)",
+                                    "MM2 {flow}: a task FAILED"),
+    "alert.MM2TaskFailed.description": (
+        "{value} tâche(s) à l'état FAILED : elles ne reprennent qu'après correction de la cause "
+        "et redémarrage de la tâche.",
+        "{value} task(s) in FAILED state: they resume only once the cause is fixed and the "
+        "task restarted."),
+    "alert.MM2ReplicationStalled.summary": (
+        "MM2 {flow} : réplication arrêtée alors que la source produit",
+        "MM2 {flow}: replication stalled while the source produces"),
+    "alert.MM2ReplicationStalled.description": (
+        "La source produit {value} msg/s et rien n'est répliqué (broker cible, réseau ou "
+        "quotas).",
+        "The source produces {value} records/s and nothing is replicated (target broker, "
+        "network or quotas)."),
+    "alert.MM2WorkerDown.summary": ("MM2 {flow} : worker injoignable",
+                                    "MM2 {flow}: worker down"),
+    "alert.MM2WorkerDown.description": (
+        "Le worker {worker} ne répond plus à Prometheus : ses tâches attendent un "
+        "rééquilibrage.",
+        "Worker {worker} no longer answers Prometheus: its tasks wait for a rebalance."),
+    "alert.MM2RecordErrors.summary": ("MM2 {flow} : erreurs sur des messages",
+                                      "MM2 {flow}: record errors"),
+    "alert.MM2RecordErrors.description": (
+        "{value} erreur(s) de message par seconde comptées par les tâches.",
+        "{value} record error(s) per second counted by the tasks."),
+    "alert.MM2LagHigh.summary": ("MM2 {flow} : retard de réplication au-dessus du seuil",
+                                 "MM2 {flow}: replication lag over its threshold"),
+    "alert.MM2LagHigh.description": (
+        "{value} messages en attente de réplication (seuil {threshold}).",
+        "{value} records waiting to be replicated (threshold {threshold})."),
+    "alert.MM2LatencyHigh.summary": ("MM2 {flow} : latence de réplication au-dessus du SLO",
+                                     "MM2 {flow}: replication latency over the SLO"),
+    "alert.MM2LatencyHigh.description": (
+        "Latence de réplication maximale {value} ms (SLO {threshold} ms).",
+        "Highest replication latency {value} ms (SLO {threshold} ms)."),
+    "alert.MM2RebalanceStuck.summary": ("MM2 {flow} : rééquilibrage qui ne se termine pas",
+                                        "MM2 {flow}: a rebalance that does not end"),
+    "alert.MM2RebalanceStuck.description": (
+        "Un worker est en rééquilibrage depuis plus de {rto} (RTO) : les tâches ne sont pas "
+        "réaffectées.",
+        "A worker has been rebalancing for more than {rto} (the RTO): tasks are not "
+        "reassigned."),
+    "alert.MM2OffsetsDiverging.summary": ("MM2 {flow} : offsets source et cible divergent "
+                                          "(perte possible)",
+                                          "MM2 {flow}: source and target offsets diverge "
+                                          "(possible loss)"),
+    "alert.MM2OffsetsDiverging.description": (
+        "{value} messages lus à la source (hors retard) manquent sur la cible, au-delà du "
+        "décalage de deux collectes : vérifier la perte de messages.",
+        "{value} records read from the source (lag excluded) are missing on the target, more "
+        "than two scrapes of skew explain: check for message loss."),
+    "alert.MM2CertificateExpiry.summary": (
+        "Certificat de {target} expirant dans moins de {days} jours",
+        "Certificate of {target} expires within {days} days"),
+    "alert.MM2CertificateExpiry.description": (
+        "Le certificat le plus proche de l'expiration de {target} expire dans {value} jours "
+        "(alerte à J-{days}).",
+        "The earliest certificate of {target} expires in {value} days (alert at {days} "
+        "days)."),
     "r.avail.partial": ("la projection tient dans le budget annuel, mais l'état n'est connu que sur "
                         "{pct} du temps jugé",
                         "the projection fits the yearly budget, but the state is known over {pct} "
