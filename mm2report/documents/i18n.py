@@ -500,6 +500,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "(alerte à J-{days}).",
         "The earliest certificate of {target} expires in {value} days (alert at {days} "
         "days)."),
+    "vt.alert rules loaded": ("règles d'alerte chargées", "alert rules loaded"),
+    "vt.faults detected within the bound": ("pannes détectées dans le délai",
+                                            "faults detected within the bound"),
+    "r.detect.pass": ("{n} panne(s) détectée(s), la plus lente après {worst}",
+                      "{n} fault(s) detected, the slowest after {worst}"),
+    "r.detect.fail": ("non détectée(s) en moins de {bound} : {events}",
+                      "not detected within {bound}: {events}"),
+    "r.detect.unsure": ("détection non établie : {events} {phases}",
+                        "detection not established: {events} {phases}"),
+    "r.detect.none": ("aucune panne injectée dans la campagne : pas de détection mesurée",
+                      "no fault injected in the campaign: no detection measured"),
+    "r.detect.missing": ("phase {phase_name} : les évaluations des règles d'alerte manquent "
+                         "(instantané enregistré sans elles : l'enregistrer à nouveau)",
+                         "phase {phase_name}: the alert rules' evaluations are missing "
+                         "(a snapshot recorded without them: record it again)"),
     "r.avail.partial": ("la projection tient dans le budget annuel, mais l'état n'est connu que sur "
                         "{pct} du temps jugé",
                         "the projection fits the yearly budget, but the state is known over {pct} "
@@ -782,7 +797,7 @@ class Texts:
         for k in ("n",):
             if isinstance(values.get(k), float):
                 values[k] = self.num(values[k])
-        for k in ("down", "unknown"):
+        for k in ("down", "unknown", "worst", "bound"):
             if isinstance(values.get(k), float):
                 values[k] = self.duration(values[k])
         if "completeness" in values:
