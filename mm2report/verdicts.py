@@ -463,11 +463,13 @@ def detected(analysis: "CampaignAnalysis", campaign: "Campaign") -> Verdict:
     unread = [n for n in faulty if n not in analysis.phases]
     tables = [p.detection for p in analysis.phases.values() if p.detection is not None]
     evidence = tuple(e for t in tables for e in t.evidence)
-    missing = [t for t in tables if not t.known]
+    missing = [(t.phase, t.missing) for t in tables if not t.known] + [
+        (n, "no detection measured") for n in faulty
+        if n in analysis.phases and analysis.phases[n].detection is None]
     if missing:
-        return fact(vid, title, Status.INCONCLUSIVE,
-                    f"phase {missing[0].phase}: {missing[0].missing}", threshold=threshold,
-                    key="detect.missing", completeness=0.0, phase_name=missing[0].phase)
+        return fact(vid, title, Status.INCONCLUSIVE, f"phase {missing[0][0]}: {missing[0][1]}",
+                    threshold=threshold, key="detect.missing", completeness=0.0,
+                    phase_name=missing[0][0])
     if not faulty:
         return fact(vid, title, Status.INCONCLUSIVE, "no fault injected in the campaign: no "
                     "detection measured", threshold=threshold, key="detect.none",
@@ -485,6 +487,10 @@ def detected(analysis: "CampaignAnalysis", campaign: "Campaign") -> Verdict:
 
     worst = max((d.detected_after_s for d in found if d.detected_after_s is not None),
                 default=None)
+    if not found:  # every phase with faults unread
+        return fact(vid, title, Status.INCONCLUSIVE, f"phases not analysed: {', '.join(unread)}",
+                    threshold=threshold, key="detect.unsure", events="",
+                    phases=", ".join(unread), completeness=0.0)
     if failed:
         return fact(vid, title, Status.FAIL, f"not detected within {_seconds(bound)}: "
                     f"{named(failed)}", value=worst, unit="s", threshold=threshold,

@@ -74,6 +74,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "h.capacity": ("Paliers de charge", "Load steps"),
     "h.stability": ("Stabilité", "Stability"),
     "h.events": ("Événements injectés", "Injected events"),
+    "h.detection": ("Détection des pannes par les alertes", "Fault detection by the alerts"),
     "h.errors": ("Scénarios d'erreur", "Error scenarios"),
     "h.saved": ("Résultats enregistrés", "Results saved"),
     "h.change": ("Validation post-changement", "Post-change validation"),
@@ -605,6 +606,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "n.saved": ("Résultats écrits dans {path}.", "Results written to {path}."),
     "n.not_saved": ("Rien n'a été écrit : l'analyse n'a pas abouti.",
                     "Nothing was written: the analysis did not complete."),
+    "n.no_faults": ("Aucune panne injectée dans cette phase.", "No fault injected in this phase."),
+    "n.detection_missing": (
+        "Les évaluations des règles d'alerte manquent dans la source (instantané enregistré sans "
+        "elles) : la détection n'est pas mesurée.",
+        "The alert rules' evaluations are missing from the source (a snapshot recorded without "
+        "them): detection is not measured."),
+    "n.detection": (
+        "Chaque règle du jeu d'alertes évaluée sur la phase toutes les {interval}, durée « for » "
+        "respectée : délai entre le début de la panne et le premier déclenchement. Seuil du "
+        "critère 9 : {bound}.",
+        "Each rule of the alert pack evaluated over the phase every {interval}, its `for:` "
+        "honoured: time from the fault's start to its first firing. Criterion 9's bound: "
+        "{bound}."),
+    "n.detected": ("détectée après {after} ({alert})", "detected after {after} ({alert})"),
+    "n.detected_late": ("détectée trop tard, après {after} ({alert})",
+                        "detected too late, after {after} ({alert})"),
+    "n.undetected": ("aucune alerte déclenchée", "no alert fired"),
+    "l.alert": ("Alerte", "Alert"),
+    "l.fired_at": ("Déclenchée à", "Fired at"),
+    "l.detected_after": ("Après", "After"),
+    "l.never": ("jamais", "never"),
     "n.no_events": ("Aucun événement déclaré dans cette phase.", "No event declared in this phase."),
 }
 
