@@ -698,6 +698,11 @@ class Alerts(_Strict):
     detection_bound: Duration = timedelta(minutes=5)
     # Runbook link of each rule; {alert} is the alert's name, {anchor} its lower-case name.
     runbook_url: str = Field("docs/alerting.md#{anchor}", min_length=1, max_length=500)
+    # The notifications a webhook receiver got from Alertmanager during the campaign (JSON,
+    # mm2report.alerting.notifications): each fault must have produced its own.
+    notifications: Path | None = None
+
+    _resolve = field_validator("notifications", mode="before")(_resolve_path)
 
     @field_validator("runbook_url")
     @classmethod
@@ -814,6 +819,13 @@ def _semantic_problems(c: Campaign) -> list[tuple[str, str]]:
         if item.id in seen:
             problems.append((f"checklist[{i}].id", f"item {item.id!r} is listed twice"))
         seen.add(item.id)
+    if c.alerts.notifications is not None:
+        from .alerting.notifications import NotificationError, load_notifications
+
+        try:
+            load_notifications(c.alerts.notifications)
+        except NotificationError as exc:
+            problems.append(("alerts.notifications", str(exc)))
     for key in ("evaluation_interval", "pending", "detection_bound"):
         if getattr(c.alerts, key).total_seconds() != int(getattr(c.alerts, key).total_seconds()):
             problems.append((f"alerts.{key}", "must be a whole number of seconds"))

@@ -444,7 +444,29 @@ def _criterion9(analysis: "CampaignAnalysis", campaign: "Campaign",
                 rules: list[dict] | None) -> Verdict:
     """Alert rules loaded on the server, and every injected fault detected within the bound."""
     loaded = replace(_alerts(campaign, rules), id="9-loaded", title="alert rules loaded")
-    return combine("9", CRITERIA["9"][1], [loaded, detected(analysis, campaign)])
+    parts = [loaded, detected(analysis, campaign)]
+    if campaign.alerts.notifications is not None:
+        parts.append(notified(analysis))
+    return combine("9", CRITERIA["9"][1], parts)
+
+
+def notified(analysis: "CampaignAnalysis") -> Verdict:
+    """Every fault's alert delivered by Alertmanager (``alerts.notifications``)."""
+    vid, title = "9-notified", "notification received for every fault"
+    found = [d for p in analysis.phases.values() if p.detection is not None
+             for d in p.detection.detections]
+    if not found:
+        return fact(vid, title, Status.INCONCLUSIVE, "no fault measured", key="notify.none",
+                    threshold="one per fault", completeness=0.0)
+    silent = [d for d in found if d.notified is None]
+    if silent:
+        names = ", ".join(f"{d.event.kind} at {d.event.start.isoformat()}" for d in silent)
+        return fact(vid, title, Status.FAIL, f"no notification received for: {names}",
+                    value=f"{len(found) - len(silent)}/{len(found)}", threshold="one per fault",
+                    key="notify.fail", events=names, completeness=1.0)
+    return fact(vid, title, Status.PASS, f"{len(found)} fault(s) notified through Alertmanager",
+                value=f"{len(found)}/{len(found)}", threshold="one per fault",
+                key="notify.pass", n=float(len(found)), completeness=1.0)
 
 
 def _seconds(x: float) -> str:

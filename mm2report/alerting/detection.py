@@ -29,6 +29,7 @@ from ..analyses.core import Evidence
 from ..analyses.state import EventRef, State, StateTimeline
 from ..errors import SnapshotError
 from ..sources.base import MetricSource, QueryResult
+from .notifications import Notification, load_notifications
 from .rules import FAULT_RULES, rule_pack
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ class Evaluations:
     for_s: Mapping[str, int]
     interval_s: int
     missing: str | None = None  # why there are no evaluations (an older snapshot)
+    # what Alertmanager delivered (alerts.notifications), None when not given
+    notifications: "tuple[Notification, ...] | None" = None
 
 
 def fetch_evaluations(campaign: "Campaign", source: MetricSource, phase: "Phase") -> Evaluations:
@@ -73,16 +76,21 @@ def fetch_evaluations(campaign: "Campaign", source: MetricSource, phase: "Phase"
     interval = int(campaign.alerts.evaluation_interval.total_seconds())
     for_s = {a: pack[a].for_s for a in FAULT_RULES}
     results: dict[str, QueryResult] = {}
+    notes = (load_notifications(campaign.alerts.notifications)
+             if campaign.alerts.notifications is not None else None)
+    if notes is not None:
+        notes = tuple(n for n in notes if n.campaign in (None, campaign.campaign.name))
     if not fault_events(phase):
-        return Evaluations(results, for_s, interval)
+        return Evaluations(results, for_s, interval, notifications=notes)
     for name, promql, step in evaluation_requests(campaign, phase):
         alert = next(a for a in FAULT_RULES if query_name(a) == name)
         try:
             results[alert] = source.expression(name, promql, phase.start, phase.end, step=step)
         except SnapshotError as exc:
             return Evaluations({}, for_s, interval,
-                               missing=f"the rule pack's evaluations are not in the source: {exc}")
-    return Evaluations(results, for_s, interval)
+                               missing=f"the rule pack's evaluations are not in the source: {exc}",
+                               notifications=notes)
+    return Evaluations(results, for_s, interval, notifications=notes)
 
 
 def firing_starts(active: np.ndarray, times: np.ndarray, for_s: float) -> list[int]:
@@ -132,6 +140,11 @@ class Detection:
     first_alert: str | None
     window_end: datetime  # the next event's start or the phase's end
     known_share: float  # share of the state known over [start, start + bound]
+    # the first notification Alertmanager delivered for a fault rule in the window (when
+    # alerts.notifications is given): its alert, when Prometheus fired it, when it arrived
+    notified: str | None = None
+    notified_fired_at: datetime | None = None
+    notified_at: datetime | None = None
 
     @property
     def fired(self) -> tuple[str, ...]:
@@ -152,6 +165,7 @@ class DetectionTable:
     detections: tuple[Detection, ...]
     evidence: tuple[Evidence, ...] = ()
     missing: str | None = None  # why the evaluations are missing (then no detection)
+    notifications_checked: bool = False  # alerts.notifications was given
 
     @property
     def known(self) -> bool:
@@ -196,12 +210,22 @@ def detections(phase: str, events: Sequence[EventRef], evaluations: Evaluations,
                                        float(first - t0) if first is not None else None))
         fired = [r for r in rules if r.after_s is not None]
         best = min(fired, key=lambda r: r.after_s) if fired else None
+        note = next((n for n in evaluations.notifications or ()
+                     if n.alert in FAULT_RULES and t0 <= n.fired_at < t1), None)
         out.append(Detection(ev, tuple(rules), best.after_s if best else None,
                              best.alert if best else None, until,
                              _known_share(timeline, ev.start,
-                                          ev.start + timedelta(seconds=bound_s))))
+                                          ev.start + timedelta(seconds=bound_s)),
+                             note.alert if note else None,
+                             _utc_f(note.fired_at) if note else None,
+                             _utc_f(note.received_at) if note else None))
     evidence = tuple(Evidence.of(r) for r in evaluations.results.values())
-    return DetectionTable(phase, bound_s, evaluations.interval_s, tuple(out), evidence)
+    return DetectionTable(phase, bound_s, evaluations.interval_s, tuple(out), evidence,
+                          notifications_checked=evaluations.notifications is not None)
+
+
+def _utc_f(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
 
 
 __all__ = ["Detection", "DetectionTable", "Evaluations", "FAULT_KINDS", "RuleDetection",

@@ -60,6 +60,14 @@ class WebhookReceiver:
     def __exit__(self, *exc) -> None:
         self.stop()
 
+    def save(self, path) -> None:
+        """Write what was received (``alerts.notifications`` reads it)."""
+        from pathlib import Path
+
+        with self._lock:
+            items = list(self.received)
+        Path(path).write_text(json.dumps(items, indent=1), encoding="utf-8")
+
     def firing(self) -> list[dict]:
         """Every firing alert received: its labels, ``startsAt`` and the arrival time."""
         with self._lock:

@@ -455,6 +455,10 @@ class PhaseReport:
             else:
                 key = "n.detected_late" if d.detected_after_s > bound else "n.detected"
                 verdict = t(key, after=t.duration(d.detected_after_s), alert=d.first_alert)
+            if table.notifications_checked:
+                verdict += " ; " if t.lang == "fr" else "; "
+                verdict += (t("n.notified", alert=d.notified, at=t.dt(d.notified_at, seconds=True))
+                            if d.notified else t("n.not_notified"))
             rows = [(r.alert, Cell(t.dt(r.fired_at, seconds=True) if r.fired_at else "—", True),
                      Cell(t.duration(r.after_s) if r.after_s is not None else t("l.never"),
                           True, Status.PASS if r.after_s is not None and r.after_s <= bound
