@@ -444,10 +444,13 @@ def _criterion9(analysis: "CampaignAnalysis", campaign: "Campaign",
                 rules: list[dict] | None) -> Verdict:
     """Alert rules loaded on the server, and every injected fault detected within the bound."""
     loaded = replace(_alerts(campaign, rules), id="9-loaded", title="alert rules loaded")
-    parts = [loaded, detected(analysis, campaign)]
+    found = detected(analysis, campaign)
+    parts = [loaded, found]
     if campaign.alerts.notifications is not None:
         parts.append(notified(analysis))
-    return combine("9", CRITERIA["9"][1], parts)
+    # shown: the slowest detection against the bound
+    return combine("9", CRITERIA["9"][1], parts, value=found.value,
+                   unit="s" if found.value is not None else "", threshold=found.threshold)
 
 
 def notified(analysis: "CampaignAnalysis") -> Verdict:
