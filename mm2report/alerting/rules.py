@@ -17,12 +17,13 @@ criterion 9: a fault counts as detected when a fault rule starts firing after it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timezone
 from typing import TYPE_CHECKING, Callable
 
 import yaml
 
 from .. import catalog
-from ..i18n import MESSAGES
+from ..documents.i18n import texts
 
 if TYPE_CHECKING:
     from ..params import Campaign
@@ -146,8 +147,8 @@ FAULT_RULES: tuple[str, ...] = tuple(d.alert for d in _DEFS if d.detects_faults)
 
 
 def _text(key: str, lang: str, **values) -> str:
-    text = MESSAGES[key][0 if lang == "fr" else 1]
-    return text.format(**values)
+    """A message of the campaign's catalogue (no number nor date formatted here)."""
+    return texts(lang, timezone.utc)(key, **values)
 
 
 def rule_pack(campaign: "Campaign") -> tuple[Rule, ...]:

@@ -1621,7 +1621,7 @@ def test_missing_evaluations_make_criterion_9_inconclusive():
 
 
 def test_detection_survives_results_json():
-    from mm2report.results import load_phase
+    from mm2report.documents.results import load_phase
 
     p = good_analyses(4)["resilience"]
     assert p.detection is not None and p.detection.detections
