@@ -479,7 +479,7 @@ def _seconds(x: float) -> str:
 def detected(analysis: "CampaignAnalysis", campaign: "Campaign") -> Verdict:
     """Every fault of the analysed phases detected by a rule of the pack within
     ``alerts.detection_bound`` (:mod:`mm2report.alerting.detection`)."""
-    from .alerting.detection import FAULT_KINDS
+    from .alerting.detection import FAULT_KINDS, query_name
 
     vid, title = "9-detected", "faults detected within the bound"
     bound = campaign.alerts.detection_bound.total_seconds()
@@ -500,6 +500,10 @@ def detected(analysis: "CampaignAnalysis", campaign: "Campaign") -> Verdict:
                     "detection measured", threshold=threshold, key="detect.none",
                     completeness=0.0)
     found = [d for t in tables for d in t.detections]
+    # the evidence: the evaluations of the rules that detected a fault first (all of them when
+    # none did)
+    firsts = {query_name(d.first_alert) for d in found if d.first_alert}
+    evidence = tuple(e for e in evidence if e.query in firsts) or evidence
     late = [d for d in found if d.detected_after_s is None or d.detected_after_s > bound]
     failed = [d for d in late if d.detected_after_s is not None or d.known_share >= 1.0]
     unsure = [d for d in late if d not in failed]
