@@ -38,6 +38,28 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_alerts(args: argparse.Namespace) -> int:
+    from .alerting import rules_yaml
+    from .outputs import check_directory, write_new_file
+    from .params import load_campaign
+
+    campaign = load_campaign(args.params)
+    text = rules_yaml(campaign)
+    if args.out is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    out = Path(args.out)
+    if out.exists():
+        raise ParameterError(str(out), [("--out", "already exists; nothing is overwritten")])
+    check_directory(out.parent, "the rule pack")
+    try:
+        write_new_file(out, text, what="the rule pack")
+    except FileExistsError:
+        raise ParameterError(str(out), [("--out", "already exists; nothing is overwritten")])
+    print(f"alerting rules written to {out} (check them with: promtool check rules {out})")
+    return EXIT_OK
+
+
 def _cmd_snapshot(args: argparse.Namespace) -> int:
     from .outputs import remove_stale_partials, writing
     from .params import load_campaign
@@ -293,6 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("catalog", help="print the PromQL of every query for a campaign")
     p.add_argument("params")
     p.set_defaults(func=_cmd_catalog)
+
+    p = sub.add_parser("alerts", help="write the campaign's Prometheus alerting rules (rule pack)")
+    p.add_argument("params")
+    p.add_argument("--out", default=None, help="new rules file (default: standard output)")
+    p.set_defaults(func=_cmd_alerts)
 
     p = sub.add_parser("snapshot", help="record every query of a campaign into a snapshot")
     p.add_argument("params")

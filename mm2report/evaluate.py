@@ -26,6 +26,7 @@ from .analyses.state import (Availability, BurstRecovery, EventRef, Incident, Re
                              service_states)
 from .analyses.throughput import Capacity, capacity
 from .sources.base import rules_or_none
+from .alerting.detection import DetectionTable, detections
 
 if TYPE_CHECKING:
     from .params import Campaign
@@ -57,6 +58,7 @@ class PhaseAnalysis:
     capacity: Capacity | None = None
     stability: Stability | None = None
     workers_max: Kpi | None = None
+    detection: DetectionTable | None = None  # faults of the phase and the alerts they raised
 
 
 def _event_refs(name: str, data: PhaseData) -> tuple[EventRef, ...]:
@@ -161,6 +163,10 @@ def analyse_phase(campaign: "Campaign", data: PhaseData, *,
             tasks_failed=r.get("tasks_failed"), heap=r.get("jvm_heap_used"), start=start, end=end,
             sustained_ratio=th.sustained_ratio, lag_threshold=th.lag_records,
             min_duration=th.soak_min_duration if name == "soak" else None)
+    if data.alerts is not None:
+        extra["detection"] = detections(
+            name, events, data.alerts, bound_s=campaign.alerts.detection_bound.total_seconds(),
+            phase_end=end, timeline=timeline)
     at, basis = as_of(campaign, now)
     certs = certificates(r.get("cert_expiry"), at, by_target=r.get("cert_expiry_by_target"),
                          basis=basis)

@@ -684,7 +684,34 @@ class ChecklistItem(_Strict):
 
 
 class Alerts(_Strict):
+    """The alert rules the campaign's Prometheus must hold, and those of the rule pack
+    (``mm2report alerts``, :mod:`mm2report.alerting`)."""
+
     expected_rules: tuple[str, ...] = ()
+    # Prometheus' rule evaluation interval (the pack's group interval): detection times are
+    # measured by evaluating the rules at this step.
+    evaluation_interval: Duration = timedelta(seconds=30)
+    # The pack's base `for:` (how long a fault condition must hold before it alerts); slower
+    # rules (lag, latency, divergence) wait a multiple of it.
+    pending: Duration = timedelta(minutes=1)
+    # GO/NOGO criterion 9: every injected fault detected by a rule within this time.
+    detection_bound: Duration = timedelta(minutes=5)
+    # Runbook link of each rule; {alert} is the alert's name, {anchor} its lower-case name.
+    runbook_url: str = Field("docs/alerting.md#{anchor}", min_length=1, max_length=500)
+    # The notifications a webhook receiver got from Alertmanager during the campaign (JSON,
+    # mm2report.alerting.notifications): each fault must have produced its own.
+    notifications: Path | None = None
+
+    _resolve = field_validator("notifications", mode="before")(_resolve_path)
+
+    @field_validator("runbook_url")
+    @classmethod
+    def _runbook(cls, value: str) -> str:
+        try:
+            value.format(alert="A", anchor="a")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError("only the placeholders {alert} and {anchor} may be used") from None
+        return value
 
 
 class ProjectionParams(_Strict):
@@ -792,6 +819,16 @@ def _semantic_problems(c: Campaign) -> list[tuple[str, str]]:
         if item.id in seen:
             problems.append((f"checklist[{i}].id", f"item {item.id!r} is listed twice"))
         seen.add(item.id)
+    if c.alerts.notifications is not None:
+        from .alerting.notifications import NotificationError, load_notifications
+
+        try:
+            load_notifications(c.alerts.notifications)
+        except NotificationError as exc:
+            problems.append(("alerts.notifications", str(exc)))
+    for key in ("evaluation_interval", "pending", "detection_bound"):
+        if getattr(c.alerts, key).total_seconds() != int(getattr(c.alerts, key).total_seconds()):
+            problems.append((f"alerts.{key}", "must be a whole number of seconds"))
     if c.source.step < c.source.scrape_interval:
         problems.append(
             ("source.step", "must not be shorter than source.scrape_interval (no data between scrapes)")

@@ -146,8 +146,13 @@ def start_prometheus(
     rule_files: list[Path] | None = None,
     port: int | None = None,
     ready_options: dict | None = None,
+    alertmanager: str | None = None,
+    evaluation_interval: str = "15s",
 ) -> LocalServer:
     """Backfill ``openmetrics`` (if given) into a fresh TSDB and start Prometheus on 127.0.0.1.
+
+    ``alertmanager`` (``host:port``) receives the firing alerts of ``rule_files``, evaluated
+    every ``evaluation_interval`` (a group's own ``interval`` wins).
 
     Returns once ``/-/ready`` answers 200. Behind a ``web_config`` (TLS, basic auth) that needs
     ``ready_options`` (requests' ``verify``, ``auth``, ``cert``); without them only the port is
@@ -164,8 +169,10 @@ def start_prometheus(
     config = workdir / "prometheus.yml"
     rules = "".join(f"\n  - {p}" for p in (rule_files or []))
     config.write_text(
-        "global: {scrape_interval: 15s, evaluation_interval: 15s}\n"
+        f"global: {{scrape_interval: 15s, evaluation_interval: {evaluation_interval}}}\n"
         "scrape_configs: []\n" + (f"rule_files:{rules}\n" if rules else "")
+        + (f"alerting: {{alertmanagers: [{{static_configs: [{{targets: ['{alertmanager}']}}]}}]}}\n"
+           if alertmanager else "")
     )
     port = port or free_port()
     log = workdir / "prometheus.log"
@@ -179,6 +186,8 @@ def start_prometheus(
     ]
     if web_config is not None:
         args.append(f"--web.config.file={web_config}")
+    if alertmanager:  # alerts fired before Alertmanager is discovered are sent again soon
+        args.append("--rules.alert.resend-delay=2s")
     with open(log, "wb") as fh:
         proc = subprocess.Popen(args, stdout=fh, stderr=subprocess.STDOUT, cwd=workdir)
     # A web config may add basic auth without TLS: the scheme follows tls_server_config.
@@ -189,6 +198,44 @@ def start_prometheus(
         _wait(_answers_ok(f"{server.url}/-/ready", **(ready_options or {})), proc, log, "ready")
     else:
         _wait(_port_open(port), proc, log, "listening")
+    return server
+
+
+def alertmanager_config(webhook_url: str | None) -> str:
+    """Route every alert at once to ``webhook_url`` (firing and resolved), one notification
+    group per alert name; without a webhook, to a receiver that sends nothing."""
+    receiver = ({"name": "webhook",
+                 "webhook_configs": [{"url": webhook_url, "send_resolved": True}]}
+                if webhook_url else {"name": "none"})
+    config = {"route": {"receiver": receiver["name"], "group_by": ["alertname"],
+                        "group_wait": "0s", "group_interval": "1s", "repeat_interval": "1h"},
+              "receivers": [receiver]}
+    import json
+
+    return json.dumps(config, indent=1)  # JSON is YAML
+
+
+def start_alertmanager(webhook_url: str | None = None, *, workdir: Path | None = None,
+                       port: int | None = None) -> LocalServer:
+    """Start Alertmanager (Debian ``prometheus-alertmanager``) on 127.0.0.1, clustering off,
+    routing every alert to ``webhook_url``."""
+    binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+    if binary is None:
+        raise ServerError("Alertmanager is not installed; on Debian: apt-get install "
+                          "--no-install-recommends prometheus-alertmanager")
+    owned = workdir is None
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="mm2-am-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "alertmanager.yml").write_text(alertmanager_config(webhook_url))
+    port = port or free_port()
+    log = workdir / "alertmanager.log"
+    args = [binary, f"--config.file={workdir / 'alertmanager.yml'}",
+            f"--storage.path={workdir / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address="]
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(args, stdout=fh, stderr=subprocess.STDOUT, cwd=workdir)
+    server = LocalServer("alertmanager", f"http://127.0.0.1:{port}", proc, workdir, log, owned)
+    _wait(_answers_ok(f"{server.url}/-/ready"), proc, log, "ready")
     return server
 
 

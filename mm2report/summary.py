@@ -66,7 +66,7 @@ def data_inventory(c: "Campaign", source: "MetricSource") -> str:
     from .sources.snapshot import plan
 
     lines = [f"Data for campaign {c.campaign.name} from {source.origin}"]
-    requests = [r for r in plan(c) if r.kind == "range"]
+    requests = [r for r in plan(c) if r.kind == "range" and not r.promql]  # not the rules
     phases = {name: phase for name, phase in c.phases.items()}
     names = sorted({r.query for r in requests})
     width = max(len(n) for n in names) if names else 10

@@ -24,8 +24,12 @@ GO/NOGO criteria (seed 000, "Critères GO/NOGO Finaux"), as measured:
 8. zero message lost over all phases: every partition's offsets complete at every phase bound,
    the exporters' readings complete through every phase (a gap could hide an offset reset), and
    no loss anywhere (nor in the probe's loss counter);
-9. alerts configured: the expected alert rules loaded and healthy in Prometheus
-   (``/api/v1/rules``); without access to the rules, the manual item ``prometheus_alerts``;
+9. alerts configured and tested: the expected alert rules loaded and healthy in Prometheus
+   (``/api/v1/rules``; without access to the rules, the manual item ``prometheus_alerts``),
+   **and** every injected fault detected by a rule of the pack within
+   ``alerts.detection_bound`` (:mod:`mm2report.alerting.detection`): a fault no rule detects
+   in time fails it, named; evaluations missing or the state unknown around an undetected
+   fault make it INCONCLUSIVE;
 10. rollback tested: the manual item ``rollback_tested``.
 """
 
@@ -300,7 +304,7 @@ def criteria(analysis: "CampaignAnalysis", campaign: "Campaign",
     out.append(_resilience(ph.get("resilience"), th))
     out.append(_errors(ph.get("errors")))
     out.append(_zero_loss(analysis))
-    out.append(_alerts(campaign, rules))
+    out.append(_criterion9(analysis, campaign, rules))
     out.append(_manual("10", "rollback_tested", campaign))
     return tuple(out)
 
@@ -434,6 +438,105 @@ def _alerts(campaign: "Campaign", rules: list[dict] | None) -> Verdict:
                        key="alerts.noexpected", parts=(manual,))
     return Verdict("9", title, manual.status, manual.value, "", manual.threshold, manual.reason,
                    key=manual.key, args=manual.args)
+
+
+def _criterion9(analysis: "CampaignAnalysis", campaign: "Campaign",
+                rules: list[dict] | None) -> Verdict:
+    """Alert rules loaded on the server, and every injected fault detected within the bound."""
+    loaded = replace(_alerts(campaign, rules), id="9-loaded", title="alert rules loaded")
+    found = detected(analysis, campaign)
+    parts = [loaded, found]
+    if campaign.alerts.notifications is not None:
+        parts.append(notified(analysis))
+    # shown: the slowest detection against the bound
+    return combine("9", CRITERIA["9"][1], parts, value=found.value,
+                   unit="s" if found.value is not None else "", threshold=found.threshold)
+
+
+def notified(analysis: "CampaignAnalysis") -> Verdict:
+    """Every fault's alert delivered by Alertmanager (``alerts.notifications``)."""
+    vid, title = "9-notified", "notification received for every fault"
+    found = [d for p in analysis.phases.values() if p.detection is not None
+             for d in p.detection.detections]
+    if not found:
+        return fact(vid, title, Status.INCONCLUSIVE, "no fault measured", key="notify.none",
+                    threshold="one per fault", completeness=0.0)
+    silent = [d for d in found if d.notified is None]
+    if silent:
+        names = ", ".join(f"{d.event.kind} at {d.event.start.isoformat()}" for d in silent)
+        return fact(vid, title, Status.FAIL, f"no notification received for: {names}",
+                    value=f"{len(found) - len(silent)}/{len(found)}", threshold="one per fault",
+                    key="notify.fail", events=names, completeness=1.0)
+    return fact(vid, title, Status.PASS, f"{len(found)} fault(s) notified through Alertmanager",
+                value=f"{len(found)}/{len(found)}", threshold="one per fault",
+                key="notify.pass", n=float(len(found)), completeness=1.0)
+
+
+def _seconds(x: float) -> str:
+    return f"{x:,.0f} s"
+
+
+def detected(analysis: "CampaignAnalysis", campaign: "Campaign") -> Verdict:
+    """Every fault of the analysed phases detected by a rule of the pack within
+    ``alerts.detection_bound`` (:mod:`mm2report.alerting.detection`)."""
+    from .alerting.detection import FAULT_KINDS, query_name
+
+    vid, title = "9-detected", "faults detected within the bound"
+    bound = campaign.alerts.detection_bound.total_seconds()
+    threshold = f"<= {_number(bound)} s"
+    faulty = [n for n, p in campaign.phases.items() if any(e.kind in FAULT_KINDS for e in p.events)]
+    unread = [n for n in faulty if n not in analysis.phases]
+    tables = [p.detection for p in analysis.phases.values() if p.detection is not None]
+    evidence = tuple(e for t in tables for e in t.evidence)
+    missing = [(t.phase, t.missing) for t in tables if not t.known] + [
+        (n, "no detection measured") for n in faulty
+        if n in analysis.phases and analysis.phases[n].detection is None]
+    if missing:
+        return fact(vid, title, Status.INCONCLUSIVE, f"phase {missing[0][0]}: {missing[0][1]}",
+                    threshold=threshold, key="detect.missing", completeness=0.0,
+                    phase_name=missing[0][0])
+    if not faulty:
+        return fact(vid, title, Status.INCONCLUSIVE, "no fault injected in the campaign: no "
+                    "detection measured", threshold=threshold, key="detect.none",
+                    completeness=0.0)
+    found = [d for t in tables for d in t.detections]
+    # the evidence: the evaluations of the rules that detected a fault first (all of them when
+    # none did)
+    firsts = {query_name(d.first_alert) for d in found if d.first_alert}
+    evidence = tuple(e for e in evidence if e.query in firsts) or evidence
+    late = [d for d in found if d.detected_after_s is None or d.detected_after_s > bound]
+    failed = [d for d in late if d.detected_after_s is not None or d.known_share >= 1.0]
+    unsure = [d for d in late if d not in failed]
+
+    def named(ds) -> str:
+        return ", ".join(f"{d.event.kind} at {d.event.start.isoformat()} ({d.event.phase}"
+                         + (f", first alert after {_seconds(d.detected_after_s)}"
+                            if d.detected_after_s is not None else ", no alert") + ")"
+                         for d in ds)
+
+    worst = max((d.detected_after_s for d in found if d.detected_after_s is not None),
+                default=None)
+    if not found:  # every phase with faults unread
+        return fact(vid, title, Status.INCONCLUSIVE, f"phases not analysed: {', '.join(unread)}",
+                    threshold=threshold, key="detect.unsure", events="",
+                    phases=", ".join(unread), completeness=0.0)
+    if failed:
+        return fact(vid, title, Status.FAIL, f"not detected within {_seconds(bound)}: "
+                    f"{named(failed)}", value=worst, unit="s", threshold=threshold,
+                    evidence=evidence, key="detect.fail", events=named(failed),
+                    bound=float(bound), completeness=min(d.known_share for d in found))
+    if unsure or unread:
+        why = "; ".join(x for x in (
+            f"no alert, and the state is not known all along: {named(unsure)}" if unsure else "",
+            f"phases not analysed: {', '.join(unread)}" if unread else "") if x)
+        return fact(vid, title, Status.INCONCLUSIVE, why, value=worst, unit="s",
+                    threshold=threshold, evidence=evidence, key="detect.unsure",
+                    events=named(unsure), phases=", ".join(unread),
+                    completeness=min([d.known_share for d in found] + [0.0 if unread else 1.0]))
+    return fact(vid, title, Status.PASS, f"{len(found)} fault(s) detected, the slowest after "
+                f"{_seconds(worst)}", value=worst, unit="s", threshold=threshold,
+                evidence=evidence, key="detect.pass", n=float(len(found)), worst=float(worst),
+                completeness=1.0)
 
 
 def _manual(key: str, item_id: str, campaign: "Campaign") -> Verdict:

@@ -44,6 +44,10 @@ report.overview()
 report.errors()
 
 # %%
+# Each fault and the alert rules it raised: which fired, after how long, which never (criterion 9).
+report.alerts()
+
+# %%
 # Interruptions, with the event they follow.
 report.incidents()
 

@@ -20,6 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 from mm2report import servers  # noqa: E402
+from mm2report.alerting import ALERTS, rules_yaml  # noqa: E402
 from mm2report.params import validate_campaign  # noqa: E402
 from mm2report.sources.prometheus import PrometheusSource  # noqa: E402
 from mm2report.sources.snapshot import record_snapshot  # noqa: E402
@@ -35,32 +36,17 @@ DEMO_MANUAL = {
         {"id": "acls", "status": "not_done"},
         {"id": "rollback_tested", "status": "not_done"},
     ],
-    "alerts": {"expected_rules": ["MM2ConnectorDown", "MM2TaskFailed", "MM2ReplicationLagHigh"]},
+    "alerts": {"expected_rules": list(ALERTS)},
     "projection": {"faults_per_year": {"worker_restart": 12, "worker_stop": 2, "broker_stop": 4,
                                        "network_cut": 1}},
 }
 
-# The alert rules the demo's Prometheus holds (recorded with the snapshot: criterion 9).
-DEMO_RULES = """groups:
-  - name: mm2
-    rules:
-      - alert: MM2ConnectorDown
-        expr: sum(kafka_connect_worker_connector_running_task_count{strimzi_io_cluster="mm2"}) < 4
-        for: 1m
-        labels: {severity: critical}
-      - alert: MM2TaskFailed
-        expr: sum(kafka_connect_worker_connector_failed_task_count{strimzi_io_cluster="mm2"}) > 0
-        for: 1m
-        labels: {severity: critical}
-      - alert: MM2ReplicationLagHigh
-        expr: sum(kafka_consumer_fetch_manager_records_lag{strimzi_io_cluster="mm2"}) > 10000
-        for: 5m
-        labels: {severity: warning}
-"""
+# The demo's Prometheus holds the campaign's own rule pack (mm2report alerts): criterion 9
+# checks they are loaded, and the snapshot records their evaluations (detection times).
 
 
-def _wait_for_rule_evaluation(source: PrometheusSource, timeout: float = 60) -> None:
-    """Rules read 'unknown' health until their first evaluation (every 15 s)."""
+def _wait_for_rule_evaluation(source: PrometheusSource, timeout: float = 120) -> None:
+    """Rules read 'unknown' health until their first evaluation (the group's interval)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         healths = [r.get("health") for g in source.rules() for r in g.get("rules", [])]
@@ -79,7 +65,7 @@ def main() -> None:
         print(f"simulated in {time.monotonic() - started:.0f} s", file=sys.stderr)
         data = yaml.safe_load((sim / "campaign.yml").read_text())
         rules = Path(tmp) / "mm2-alerts.yml"
-        rules.write_text(DEMO_RULES)
+        rules.write_text(rules_yaml(validate_campaign({**data, "source": {"url": "http://x"}})))
         with servers.start_prometheus(sim / "metrics.om", workdir=Path(tmp) / "prom",
                                       rule_files=[rules]) as server:
             print(f"backfilled and started in {time.monotonic() - started:.0f} s", file=sys.stderr)

@@ -20,6 +20,7 @@ from ..sources.base import MetricSource, QueryResult, align, to_epoch
 from .core import aggregate, ts
 
 if TYPE_CHECKING:
+    from ..alerting.detection import Evaluations
     from ..params import Campaign, Phase
 
 #: Aggregate queries read as ranges over each phase.
@@ -46,6 +47,7 @@ class PhaseData:
     ranges: Mapping[str, QueryResult]
     instants: Mapping[tuple[str, int], QueryResult] = field(default_factory=dict)
     probe: Mapping[str, QueryResult] = field(default_factory=dict)
+    alerts: "Evaluations | None" = None  # the alert pack's fault rules over the phase
 
     def get(self, name: str) -> QueryResult | None:
         return self.ranges.get(name)
@@ -100,7 +102,12 @@ def fetch_phase(campaign: "Campaign", source: MetricSource, name: str,
     for query in ("probe_latency_buckets", "probe_lost"):
         if query in available:
             probe[query] = source.instant(query, ts(e), range_=f"{e - s}s")
-    return PhaseData(name, phase, phase.start, phase.end, step, ranges, instants, probe)
+    from ..alerting.detection import fetch_evaluations
+
+    if progress:
+        progress(f"{name}: alert rules")
+    alerts = fetch_evaluations(campaign, source, phase)
+    return PhaseData(name, phase, phase.start, phase.end, step, ranges, instants, probe, alerts)
 
 
 __all__ = ["BOUND_QUERIES", "RANGE_QUERIES", "PhaseData", "bounds_of", "fetch_phase"]

@@ -74,6 +74,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "h.capacity": ("Paliers de charge", "Load steps"),
     "h.stability": ("Stabilité", "Stability"),
     "h.events": ("Événements injectés", "Injected events"),
+    "h.detection": ("Détection des pannes par les alertes", "Fault detection by the alerts"),
     "h.errors": ("Scénarios d'erreur", "Error scenarios"),
     "h.saved": ("Résultats enregistrés", "Results saved"),
     "h.change": ("Validation post-changement", "Post-change validation"),
@@ -581,6 +582,98 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "the Prometheus rules API was not available and {inner}"),
     "r.alerts.noexpected": ("aucune règle d'alerte attendue dans les paramètres ; {inner}",
                             "no expected alert rules in the parameters; {inner}"),
+    # the rule pack (mm2report.alerting): summaries and descriptions of the alerts
+    "alert.MM2TasksNotRunning.summary": (
+        "MM2 {flow} : tâches du connecteur à l'arrêt",
+        "MM2 {flow}: connector tasks not running"),
+    "alert.MM2TasksNotRunning.description": (
+        "{value} tâche(s) en cours d'exécution sur {expected} attendue(s) : une partie des "
+        "partitions n'est plus répliquée.",
+        "{value} task(s) running of {expected} expected: some partitions are no longer "
+        "replicated."),
+    "alert.MM2TaskFailed.summary": ("MM2 {flow} : tâche en échec (FAILED)",
+                                    "MM2 {flow}: a task FAILED"),
+    "alert.MM2TaskFailed.description": (
+        "{value} tâche(s) à l'état FAILED : elles ne reprennent qu'après correction de la cause "
+        "et redémarrage de la tâche.",
+        "{value} task(s) in FAILED state: they resume only once the cause is fixed and the "
+        "task restarted."),
+    "alert.MM2ReplicationStalled.summary": (
+        "MM2 {flow} : réplication arrêtée alors que la source produit",
+        "MM2 {flow}: replication stalled while the source produces"),
+    "alert.MM2ReplicationStalled.description": (
+        "La source produit {value} msg/s et rien n'est répliqué (broker cible, réseau ou "
+        "quotas).",
+        "The source produces {value} records/s and nothing is replicated (target broker, "
+        "network or quotas)."),
+    "alert.MM2WorkerDown.summary": ("MM2 {flow} : worker injoignable",
+                                    "MM2 {flow}: worker down"),
+    "alert.MM2WorkerDown.description": (
+        "Le worker {worker} ne répond plus à Prometheus : ses tâches attendent un "
+        "rééquilibrage.",
+        "Worker {worker} no longer answers Prometheus: its tasks wait for a rebalance."),
+    "alert.MM2RecordErrors.summary": ("MM2 {flow} : erreurs sur des messages",
+                                      "MM2 {flow}: record errors"),
+    "alert.MM2RecordErrors.description": (
+        "{value} erreur(s) de message par seconde comptées par les tâches.",
+        "{value} record error(s) per second counted by the tasks."),
+    "alert.MM2LagHigh.summary": ("MM2 {flow} : retard de réplication au-dessus du seuil",
+                                 "MM2 {flow}: replication lag over its threshold"),
+    "alert.MM2LagHigh.description": (
+        "{value} messages en attente de réplication (seuil {threshold}).",
+        "{value} records waiting to be replicated (threshold {threshold})."),
+    "alert.MM2LatencyHigh.summary": ("MM2 {flow} : latence de réplication au-dessus du SLO",
+                                     "MM2 {flow}: replication latency over the SLO"),
+    "alert.MM2LatencyHigh.description": (
+        "Latence de réplication maximale {value} ms (SLO {threshold} ms).",
+        "Highest replication latency {value} ms (SLO {threshold} ms)."),
+    "alert.MM2RebalanceStuck.summary": ("MM2 {flow} : rééquilibrage qui ne se termine pas",
+                                        "MM2 {flow}: a rebalance that does not end"),
+    "alert.MM2RebalanceStuck.description": (
+        "Un worker est en rééquilibrage depuis plus de {rto} (RTO) : les tâches ne sont pas "
+        "réaffectées.",
+        "A worker has been rebalancing for more than {rto} (the RTO): tasks are not "
+        "reassigned."),
+    "alert.MM2OffsetsDiverging.summary": ("MM2 {flow} : offsets source et cible divergent "
+                                          "(perte possible)",
+                                          "MM2 {flow}: source and target offsets diverge "
+                                          "(possible loss)"),
+    "alert.MM2OffsetsDiverging.description": (
+        "{value} messages lus à la source (hors retard) manquent sur la cible, au-delà du "
+        "décalage de deux collectes : vérifier la perte de messages.",
+        "{value} records read from the source (lag excluded) are missing on the target, more "
+        "than two scrapes of skew explain: check for message loss."),
+    "alert.MM2CertificateExpiry.summary": (
+        "Certificat de {target} expirant dans moins de {days} jours",
+        "Certificate of {target} expires within {days} days"),
+    "alert.MM2CertificateExpiry.description": (
+        "Le certificat le plus proche de l'expiration de {target} expire dans {value} jours "
+        "(alerte à J-{days}).",
+        "The earliest certificate of {target} expires in {value} days (alert at {days} "
+        "days)."),
+    "vt.alert rules loaded": ("règles d'alerte chargées", "alert rules loaded"),
+    "vt.faults detected within the bound": ("pannes détectées dans le délai",
+                                            "faults detected within the bound"),
+    "vt.notification received for every fault": ("notification reçue pour chaque panne",
+                                                  "notification received for every fault"),
+    "r.notify.pass": ("{n} panne(s) notifiée(s) par Alertmanager",
+                      "{n} fault(s) notified through Alertmanager"),
+    "r.notify.fail": ("aucune notification reçue pour : {events}",
+                      "no notification received for: {events}"),
+    "r.notify.none": ("aucune panne mesurée", "no fault measured"),
+    "l.notified": ("Notification reçue", "Notification received"),
+    "r.detect.pass": ("{n} panne(s) détectée(s), la plus lente après {worst}",
+                      "{n} fault(s) detected, the slowest after {worst}"),
+    "r.detect.fail": ("non détectée(s) en moins de {bound} : {events}",
+                      "not detected within {bound}: {events}"),
+    "r.detect.unsure": ("détection non établie : {events} {phases}",
+                        "detection not established: {events} {phases}"),
+    "r.detect.none": ("aucune panne injectée dans la campagne : pas de détection mesurée",
+                      "no fault injected in the campaign: no detection measured"),
+    "r.detect.missing": ("phase {phase_name} : les évaluations des règles d'alerte manquent "
+                         "(instantané enregistré sans elles : l'enregistrer à nouveau)",
+                         "phase {phase_name}: the alert rules' evaluations are missing "
+                         "(a snapshot recorded without them: record it again)"),
     "r.avail.partial": ("la projection tient dans le budget annuel, mais l'état n'est connu que sur "
                         "{pct} du temps jugé",
                         "the projection fits the yearly budget, but the state is known over {pct} "
@@ -671,6 +764,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "n.saved": ("Résultats écrits dans {path}.", "Results written to {path}."),
     "n.not_saved": ("Rien n'a été écrit : l'analyse n'a pas abouti.",
                     "Nothing was written: the analysis did not complete."),
+    "n.no_faults": ("Aucune panne injectée dans cette phase.", "No fault injected in this phase."),
+    "n.detection_missing": (
+        "Les évaluations des règles d'alerte manquent dans la source (instantané enregistré sans "
+        "elles) : la détection n'est pas mesurée.",
+        "The alert rules' evaluations are missing from the source (a snapshot recorded without "
+        "them): detection is not measured."),
+    "n.detection": (
+        "Chaque règle du jeu d'alertes évaluée sur la phase toutes les {interval}, durée « for » "
+        "respectée : délai entre le début de la panne et le premier déclenchement. Seuil du "
+        "critère 9 : {bound}.",
+        "Each rule of the alert pack evaluated over the phase every {interval}, its `for:` "
+        "honoured: time from the fault's start to its first firing. Criterion 9's bound: "
+        "{bound}."),
+    "n.detected": ("détectée après {after} ({alert})", "detected after {after} ({alert})"),
+    "n.detected_late": ("détectée trop tard, après {after} ({alert})",
+                        "detected too late, after {after} ({alert})"),
+    "n.notified": ("notification {alert} reçue à {at}", "notification {alert} received at {at}"),
+    "n.not_notified": ("aucune notification reçue", "no notification received"),
+    "n.undetected": ("aucune alerte déclenchée", "no alert fired"),
+    "l.alert": ("Alerte", "Alert"),
+    "l.fired_at": ("Déclenchée à", "Fired at"),
+    "l.detected_after": ("Après", "After"),
+    "l.never": ("jamais", "never"),
     "n.no_events": ("Aucun événement déclaré dans cette phase.", "No event declared in this phase."),
 }
 
@@ -865,7 +981,7 @@ class Texts:
         for k in ("n",):
             if isinstance(values.get(k), float):
                 values[k] = self.num(values[k])
-        for k in ("down", "unknown"):
+        for k in ("down", "unknown", "worst", "bound"):
             if isinstance(values.get(k), float):
                 values[k] = self.duration(values[k])
         if "completeness" in values:

@@ -485,6 +485,41 @@ class PhaseReport:
             (t("l.rpo"), Cell(kpi_text(t, rt.rpo_records), True))])
         return Section(t("h.events"), (), (events, restore))
 
+    def alerts(self) -> Section:
+        """Each injected fault and the alert rules it raised: which fired, after how long
+        (rules evaluated over the phase, ``for:`` honoured), which never did (criterion 9)."""
+        t, table = self.t, self.analysis.detection
+        title = t("h.detection")
+        if table is None:
+            return Section(title, (t("n.no_faults"),))
+        if not table.known:
+            return Section(title, (t("n.detection_missing"),), notes=(table.missing or "",))
+        bound = table.bound_s
+        intro = t("n.detection", bound=t.duration(bound), interval=t.duration(table.interval_s))
+        tables = []
+        for n, d in enumerate(table.detections):
+            ev = d.event
+            if d.detected_after_s is None:
+                verdict = t("n.undetected")
+            else:
+                key = "n.detected_late" if d.detected_after_s > bound else "n.detected"
+                verdict = t(key, after=t.duration(d.detected_after_s), alert=d.first_alert)
+            if table.notifications_checked:
+                verdict += " ; " if t.lang == "fr" else "; "
+                verdict += (t("n.notified", alert=d.notified, at=t.dt(d.notified_at, seconds=True))
+                            if d.notified else t("n.not_notified"))
+            rows = [(r.alert, Cell(t.dt(r.fired_at, seconds=True) if r.fired_at else "—", True),
+                     Cell(t.duration(r.after_s) if r.after_s is not None else t("l.never"),
+                          True, Status.PASS if r.after_s is not None and r.after_s <= bound
+                          else None))
+                    for r in sorted(d.rules, key=lambda r: (r.after_s is None, r.after_s or 0))]
+            colon = " : " if t.lang == "fr" else ": "
+            caption = (f"{n + 1}. {t.event(ev.kind)}{' — ' + ev.target if ev.target else ''}, "
+                       f"{t.dt(ev.start, seconds=True)}{colon}{verdict}")
+            tables.append(Table.of([t("l.alert"), t("l.fired_at"), t("l.detected_after")], rows,
+                                   caption=caption, widths=(46, 30, 24)))
+        return Section(title, (intro,), tuple(tables))
+
     def errors(self) -> Section:
         t, a = self.t, self.analysis
         if not a.errors:

@@ -179,6 +179,9 @@ class Campaign:
         self.run_id = f"{int(_now())}"
         load = self.load = Load(self.state.source_bootstrap, partitions, size=RECORD, run=self.run_id)
         self.base = self._offsets()
+        # the campaign's rule pack, evaluated live by the lab's Prometheus (and routed to its
+        # Alertmanager when there is one) from before the first phase
+        env.load_rules(self.state, rule_pack(self.state))
         poller = StatusPoller(self.state)
         load.start()
         poller.start()
@@ -346,6 +349,44 @@ def campaign_file(journal: dict, state: env.LabState, name: str) -> dict:
             if event.get(key):
                 item[key] = event[key]
         phases[phase].setdefault("events", []).append(item)
+    return {
+        "version": 1,
+        "campaign": {"name": name, "client": "Lab MM2", "timezone": "Europe/Paris",
+                     "language": "fr"},
+        "source": {"url": state.prometheus_url, "step": f"{env.SCRAPE}s",
+                   "scrape_interval": f"{env.SCRAPE}s"},
+        "metrics": _metrics(state),
+        "phases": phases,
+        "alerts": lab_alerts(),
+    }
+
+
+def lab_alerts() -> dict:
+    """The lab's faults last 20 to 60 s: the rule pack waits 10 s (`for:`) and is evaluated
+    at every scrape."""
+    from ..alerting import ALERTS
+
+    return {"evaluation_interval": f"{env.SCRAPE}s", "pending": "10s",
+            "expected_rules": list(ALERTS)}
+
+
+def rule_pack(state: env.LabState, name: str = "lab") -> str:
+    """The lab campaign's rule pack (it does not depend on the phases' times)."""
+    from ..alerting import rules_yaml
+    from ..params import validate_campaign
+
+    now = _now()
+    params = {"campaign": {"name": name, "client": "Lab MM2", "timezone": "Europe/Paris",
+                           "language": "fr"},
+              "source": {"url": state.prometheus_url, "step": f"{env.SCRAPE}s",
+                         "scrape_interval": f"{env.SCRAPE}s"},
+              "metrics": _metrics(state),
+              "phases": {"smoke": {"start": iso(now), "end": iso(now + 3600)}},
+              "alerts": lab_alerts()}
+    return rules_yaml(validate_campaign(params))
+
+
+def _metrics(state: env.LabState) -> dict:
     profile = state.profile
     metrics: dict = {
         "profile": profile,
@@ -359,15 +400,7 @@ def campaign_file(journal: dict, state: env.LabState, name: str) -> dict:
     }
     if profile != "strimzi":
         metrics["connector"] = regex_escape(state.connectors["Source"])
-    return {
-        "version": 1,
-        "campaign": {"name": name, "client": "Lab MM2", "timezone": "Europe/Paris",
-                     "language": "fr"},
-        "source": {"url": state.prometheus_url, "step": f"{env.SCRAPE}s",
-                   "scrape_interval": f"{env.SCRAPE}s"},
-        "metrics": metrics,
-        "phases": phases,
-    }
+    return metrics
 
 
 def run(directory: Path, out: Path, *, name: str = "lab", progress=print) -> Path:

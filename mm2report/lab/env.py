@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -515,7 +516,43 @@ def prometheus_config(state: LabState) -> str:
     config = {"global": {"scrape_interval": f"{SCRAPE}s", "scrape_timeout": f"{SCRAPE - 1}s",
                          "evaluation_interval": f"{SCRAPE}s"},
               "scrape_configs": jobs}
+    rules = state.path / "prometheus" / RULES_FILE
+    if rules.exists():  # the campaign's rule pack (mm2report.alerting), loaded by the campaign
+        config["rule_files"] = [str(rules)]
+    if "alertmanager" in state.ports:
+        config["alerting"] = {"alertmanagers": [{"static_configs": [
+            {"targets": [f"127.0.0.1:{state.ports['alertmanager']}"]}]}]}
     return json.dumps(config, indent=1)  # JSON is YAML
+
+
+RULES_FILE = "mm2-alerts.yml"
+
+
+def start_alertmanager(state: LabState, webhook_url: str | None) -> Proc:
+    """Alertmanager on 127.0.0.1 (clustering off), routing every alert of the lab's Prometheus
+    to ``webhook_url`` (or to no receiver)."""
+    binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+    if binary is None:
+        raise LabError("Alertmanager is not installed; on Debian: apt-get install "
+                       "--no-install-recommends prometheus-alertmanager")
+    port = servers.free_port()
+    state.ports["alertmanager"] = port
+    workdir = state.path / "alertmanager"
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "alertmanager.yml").write_text(servers.alertmanager_config(webhook_url))
+    cmd = [binary, f"--config.file={workdir / 'alertmanager.yml'}",
+           f"--storage.path={workdir / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
+           "--cluster.listen-address="]
+    proc = spawn(state, "alertmanager", cmd, port=port)
+    wait_for(lambda: _session.get(f"http://127.0.0.1:{port}/-/ready", timeout=2).ok,
+             "Alertmanager", proc, 30)
+    return proc
+
+
+def load_rules(state: LabState, text: str) -> None:
+    """Write the rule pack where the lab's Prometheus reads it and reload Prometheus."""
+    (state.path / "prometheus" / RULES_FILE).write_text(text)
+    reload_prometheus(state)
 
 
 def start_prometheus(state: LabState) -> Proc:
@@ -545,8 +582,9 @@ def reload_prometheus(state: LabState) -> None:
 
 
 def up(directory: Path, *, line: str = "4", profile: str = "connect-jmx", workers: int = 2,
-       progress=print) -> LabState:
-    """Start the whole lab in ``directory`` (which must not hold a running lab)."""
+       progress=print, alert_webhook: str | None = None) -> LabState:
+    """Start the whole lab in ``directory`` (which must not hold a running lab); with
+    ``alert_webhook``, also an Alertmanager routing the lab's alerts to that URL."""
     if profile not in PROFILES:
         raise LabError(f"unknown lab profile {profile!r}; known: {', '.join(PROFILES)}")
     directory = Path(directory).resolve()
@@ -587,6 +625,9 @@ def up(directory: Path, *, line: str = "4", profile: str = "connect-jmx", worker
             for name in state.workers:
                 wait_worker(state, name)
             put_connectors(state)
+        if alert_webhook is not None:
+            progress("starting Alertmanager…")
+            start_alertmanager(state, alert_webhook)
         progress("starting Prometheus (live scraping every 5 s)…")
         start_prometheus(state)
         wait_tasks(state)

@@ -93,6 +93,7 @@ def compute(sc: Scenario, tl: Timeline, thresholds: Thresholds | None = None) ->
         "latency": _latency_truth(tl),
         "errors": _error_truth(tl),
         "monitoring_gaps_s": int(gaps.sum()),
+        "fault_conditions": _fault_conditions(sc, tl),
     }
     truth["criteria"] = _criteria(sc, tl, truth, th, gaps)
     return truth
@@ -240,6 +241,50 @@ def _error_truth(tl: Timeline) -> list[dict]:
                     "task_failed": bool(tl.failed[s:end].any()),
                     "errors_counted": float(tl.errors[s:end].sum()),
                     "lost": int(tl.lost[s:end].sum())})
+    return out
+
+
+FAULT_KINDS = ("worker_stop", "worker_restart", "broker_stop", "network_cut", "error_scenario")
+
+
+def _fault_conditions(sc: Scenario, tl: Timeline) -> list[dict]:
+    """What an alert rule could see of each fault, on the scrape grid: for every scrape instant
+    (epoch ``e`` sees the state at the end of second ``e - 1``, as the emitted metrics), whether
+    a worker is down, fewer tasks than expected run, a task is FAILED, nothing was replicated
+    since the previous scrape while the source produced, record errors were counted since the
+    previous scrape. Each condition is given as its runs of consecutive scrapes (epoch seconds
+    of the first and last scrape) from the fault's start to the next event of the phase (or the
+    phase's end)."""
+    si = sc.scrape_interval
+    first = -(-(tl.origin + 1) // si) * si
+    epoch = np.arange(first, tl.origin + tl.T + 1, si, dtype=np.int64)
+    t = (epoch - tl.origin - 1).astype(np.int64)
+    cum = lambda a: np.concatenate([[0.0], np.cumsum(a, dtype="float64")])  # noqa: E731
+    written = cum((tl.replicated + tl.dup_sent).sum(axis=1))
+    produced = cum(tl.produced.sum(axis=1))
+    errors = cum(tl.errors.sum(axis=1))
+    prev = np.concatenate([[t[0] - si], t[:-1]])
+    since = lambda c: c[t + 1] - c[np.maximum(prev + 1, 0)]  # noqa: E731
+    conditions = {
+        "worker_down": (tl.joined[t] & ~tl.alive[t]).any(axis=1),
+        "tasks_short": tl.running[t].sum(axis=1) < tl.K,
+        "task_failed": tl.failed[t].any(axis=1),
+        "stalled": (since(written) == 0) & (since(produced) > 0),
+        "record_errors": since(errors) > 0,
+    }
+    out = []
+    spans = {s.name: s for s in tl.phases}
+    for phase, ev, start, _ in tl.events:
+        if ev.kind not in FAULT_KINDS:
+            continue
+        later = [s for (p, _, s, _) in tl.events if p == phase and s > start]
+        until = min(later + [spans[phase].end])
+        inside = (epoch >= tl.origin + start) & (epoch < tl.origin + until)
+        runs = {}
+        for name, mask in conditions.items():
+            runs[name] = [[int(epoch[a]), int(epoch[b - 1])] for a, b in _runs(mask & inside)]
+        out.append({"phase": phase, "kind": ev.kind, "start": _iso(tl, start),
+                    "until": _iso(tl, until), "runs": runs})
     return out
 
 

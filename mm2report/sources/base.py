@@ -188,6 +188,17 @@ class MetricSource(ABC):
         return QueryResult(name, promql, _utc(s), _utc(e), step_s, self.origin,
                            self._frame(series, promql, s, e, step_s, instant=False))
 
+    def expression(self, name: str, promql: str, start: datetime, end: datetime, *,
+                   step: int | timedelta | None = None) -> QueryResult:
+        """Evaluate ``promql``, an expression built from the catalog (an alerting rule of
+        :mod:`mm2report.alerting`), at every step from ``start`` to ``end``; ``name`` names it
+        in the evidence and in a snapshot."""
+        step_s = self._step(step)
+        s, e = align(to_epoch(start), to_epoch(end), step_s)
+        series = self._fetch(promql, s, e, step_s, instant=False)
+        return QueryResult(name, promql, _utc(s), _utc(e), step_s, self.origin,
+                           self._frame(series, promql, s, e, step_s, instant=False))
+
     def instant(self, name: str, at: datetime, *, range_: str | None = None) -> QueryResult:
         """Evaluate catalog query ``name`` at one instant (aligned down to the step)."""
         s, _ = align(to_epoch(at), to_epoch(at), self.step)

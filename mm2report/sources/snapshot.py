@@ -74,6 +74,7 @@ class Request:
     end: int
     step: int
     range_: str | None = None
+    promql: str | None = None  # an expression outside the catalog (a rule of the alert pack)
 
 
 def plan(campaign: "Campaign") -> list[Request]:
@@ -81,8 +82,11 @@ def plan(campaign: "Campaign") -> list[Request]:
 
     Every aggregate query over each phase at the campaign step; the per-partition queries (too
     large as ranges) at each phase's bounds and at each event's bounds; the probe histogram over
-    each whole phase.
+    each whole phase; the alert pack's fault rules over each phase with injected faults, at the
+    rules' evaluation interval (detection times, criterion 9).
     """
+    from ..alerting.detection import evaluation_requests
+
     step = int(campaign.source.step.total_seconds())
     names = catalog.needed_queries(campaign)
     requests: list[Request] = []
@@ -103,6 +107,9 @@ def plan(campaign: "Campaign") -> list[Request]:
                 requests.append(Request(name, "range", s, e, step))
             if spec.optional:  # probe: whole-phase integral, read at the phase end
                 requests.append(Request(name, "instant", e, e, step, f"{e - s}s"))
+        for name, promql, every in evaluation_requests(campaign, phase):
+            a, b = align(to_epoch(phase.start), to_epoch(phase.end), every)
+            requests.append(Request(name, "range", a, b, every, promql=promql))
     return list(dict.fromkeys(requests))
 
 
@@ -155,7 +162,7 @@ def _record_into(campaign, source, tmp: Path, progress) -> dict:
     by_query: dict[str, list[tuple[int, Request, list[Series]]]] = defaultdict(list)
     entries = []
     for i, req in enumerate(requests):
-        promql = catalog.render(req.query, campaign, range_=req.range_)
+        promql = req.promql or catalog.render(req.query, campaign, range_=req.range_)
         series = source._fetch(promql, req.start, req.end, req.step, instant=req.kind == "instant")
         by_query[req.query].append((i, req, series))
         entries.append({

@@ -584,8 +584,18 @@ def derived_criteria(run: Path, params: Path) -> dict[str, str]:
     health = {r["name"]: r.get("health") for g in rules for r in g["rules"]
               if r.get("type", "alerting") == "alerting"}
     expected = raw.params["alerts"]["expected_rules"]
-    statuses["9"] = ("FAIL" if any(health.get(r) in (None, "err") for r in expected) else
-                     "PASS" if all(health[r] == "ok" for r in expected) else "INCONCLUSIVE")
+    loaded = ("FAIL" if any(health.get(r) in (None, "err") for r in expected) else
+              "PASS" if all(health[r] == "ok" for r in expected) else "INCONCLUSIVE")
+    # and every fault detected by the rule pack within the bound (5 min by default)
+    assert "detection_bound" not in raw.params["alerts"]
+    bound = 300.0  # alerts.detection_bound's default
+    tables = [d["analysis"]["detection"] for d in raw.files.values()
+              if d["analysis"].get("detection")]
+    delays = [x["detected_after_s"] for t in tables for x in t["detections"]]
+    detected = ("INCONCLUSIVE" if not delays or any(t["missing"] for t in tables) else
+                "FAIL" if any(x is None or x > bound for x in delays) else "PASS")
+    statuses["9"] = ("FAIL" if "FAIL" in (loaded, detected) else
+                     "INCONCLUSIVE" if "INCONCLUSIVE" in (loaded, detected) else "PASS")
     item = next((i for i in raw.params["checklist"] if i["id"] == "rollback_tested"), None)
     statuses["10"] = {"done": "PASS", "not_done": "FAIL"}.get(item and item["status"],
                                                                "INCONCLUSIVE")

@@ -37,6 +37,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mm2report.analyses.core import Kpi, aggregate, clean, runs, to_jsonable, window
+from mm2report.alerting.detection import Evaluations, fault_events
+from mm2report.alerting.rules import FAULT_RULES, rule_pack
 from mm2report.analyses.data import RANGE_QUERIES, PhaseData, bounds_of
 from mm2report.analyses.latency import QUANTILES, baseline, latency_stats, probe_percentiles
 from mm2report.analyses.loss import message_loss
@@ -946,7 +948,30 @@ def phase_data(campaign, name: str, ranges=None, instants=None) -> PhaseData:
     instants = good_instants(campaign, name) if instants is None else instants
     r = {k: QueryResult(k, "", utc(a), utc(b), STEP, "test", f) for k, f in ranges.items()}
     i = {k: QueryResult(k[0], "", utc(k[1]), utc(k[1]), STEP, "test", f) for k, f in instants.items()}
-    return PhaseData(name, phase, phase.start, phase.end, STEP, r, i, {})
+    return PhaseData(name, phase, phase.start, phase.end, STEP, r, i, {},
+                     good_alerts(campaign, name))
+
+
+def good_alerts(campaign, name: str) -> Evaluations:
+    """The rule pack evaluated over the phase: each fault makes MM2TasksNotRunning's
+    expression return a series for two minutes from the fault's start (it fires after its
+    `for:` of one minute, well within the bound)."""
+    phase = campaign.phase(name)
+    pack = {r.alert: r for r in rule_pack(campaign)}
+    every = int(campaign.alerts.evaluation_interval.total_seconds())
+    a, b = align(phase.start.timestamp(), phase.end.timestamp(), every)
+    seconds = np.arange(a, b + 1, every)
+    index = pd.DatetimeIndex(pd.to_datetime(seconds, unit="s", utc=True), name="ts")
+    results = {}
+    for alert in FAULT_RULES:
+        column = np.full(len(seconds), np.nan)
+        if alert == "MM2TasksNotRunning":
+            for ev in fault_events(phase):
+                t0 = ev.start.timestamp()
+                column[(seconds >= t0) & (seconds < t0 + 120)] = 3.0
+        results[alert] = QueryResult(alert, "", utc(a), utc(b), every, "test",
+                                     pd.DataFrame({"value": column}, index=index))
+    return Evaluations(results, {x: pack[x].for_s for x in FAULT_RULES}, every)
 
 
 @lru_cache(maxsize=None)
@@ -1546,3 +1571,65 @@ def test_fixed_stability_crashes_when_rate_frames_cover_different_rows():
 
 def test_fixed_certificates_crash_on_out_of_range_expiry():
     certificates(on_grid([1e308, np.nan]), utc(T0))
+
+
+# --- criterion 9: every fault detected by the rule pack within the bound ------------------
+
+
+def _alerts_shifted(c, name: str, delay: float | None) -> Evaluations:
+    """The phase's evaluations with the only firing series moved ``delay`` seconds after each
+    fault (None: no series at all, nothing fires)."""
+    good = good_alerts(c, name)
+    results = {}
+    for alert, r in good.results.items():
+        seconds = r.frame.index.as_unit("s").asi8
+        column = np.full(len(seconds), np.nan)
+        if alert == "MM2TasksNotRunning" and delay is not None:
+            for ev in fault_events(c.phase(name)):
+                t0 = ev.start.timestamp() + delay
+                column[(seconds >= t0) & (seconds < t0 + 120)] = 3.0
+        results[alert] = dataclasses.replace(r, frame=pd.DataFrame({"value": column},
+                                                                   index=r.frame.index))
+    return dataclasses.replace(good, results=results)
+
+
+def _with_alerts(name: str, alerts: Evaluations):
+    c = CAMPAIGNS[4]
+    data = dataclasses.replace(phase_data(c, name), alerts=alerts)
+    return with_phase(4, name, analyse_phase(c, data))
+
+
+def test_an_undetected_fault_fails_criterion_9_naming_it():
+    ca = _with_alerts("resilience", _alerts_shifted(CAMPAIGNS[4], "resilience", None))
+    nine = crit(ca, "9")
+    assert nine.status is Status.FAIL and not ca.decision.go
+    event = CAMPAIGNS[4].phase("resilience").events[0]
+    assert f"worker_restart at {event.start.isoformat()}" in nine.reason
+    assert "no alert" in nine.reason
+
+
+def test_a_late_detection_fails_criterion_9_with_its_delay():
+    # pending from 4 min 30 s, firing one minute later: after 330 s, over the 300 s bound
+    ca = _with_alerts("resilience", _alerts_shifted(CAMPAIGNS[4], "resilience", 270))
+    part = next(p for p in crit(ca, "9").parts if p.id == "9-detected")
+    assert part.status is Status.FAIL and "first alert after 330 s" in part.reason
+    assert part.value == 330.0
+
+
+def test_missing_evaluations_make_criterion_9_inconclusive():
+    c = CAMPAIGNS[4]
+    good = good_alerts(c, "errors")
+    ca = _with_alerts("errors", Evaluations({}, good.for_s, good.interval_s,
+                                            missing="not recorded"))
+    nine = crit(ca, "9")
+    assert nine.status is Status.INCONCLUSIVE and "not recorded" in nine.reason
+    assert not ca.decision.go
+
+
+def test_detection_survives_results_json():
+    from mm2report.documents.results import load_phase
+
+    p = good_analyses(4)["resilience"]
+    assert p.detection is not None and p.detection.detections
+    back = load_phase(json.loads(json.dumps(to_jsonable(p))))
+    assert back.detection == p.detection

@@ -22,6 +22,7 @@ import yaml
 
 import datasets
 from mm2report import catalog, cli
+from mm2report.alerting import FAULT_RULES, rule_pack
 from mm2report.errors import SnapshotError, SourceError
 from mm2report.params import validate_campaign
 from mm2report.sources import open_source
@@ -147,11 +148,17 @@ def test_plan_ranges_and_instants(campaign):
     assert len(requests) == len(set(requests)), "duplicate requests"
     per_partition = {"source_offsets", "target_offsets", "consumer_lag_by_partition"}
     aggregates = set(catalog.needed_queries(campaign)) - per_partition
-    ranges = {(r.query, r.start, r.end) for r in requests if r.kind == "range"}
+    ranges = {(r.query, r.start, r.end) for r in requests if r.kind == "range" and not r.promql}
     expected_ranges = {(q, epoch(s), epoch(e)) for q in aggregates
                        for s, e in ((CAP_START, CAP_END), (RES_START, RES_END))}
     assert ranges == expected_ranges
-    assert all(r.step == 15 for r in requests)
+    assert all(r.step == 15 for r in requests if not r.promql)
+    # the alert pack's fault rules over the phase with a fault (the resilience's worker stop),
+    # at the evaluation interval (30 s), with their own PromQL
+    pack = {f"alert_{r.alert.lower()}": r.expr for r in rule_pack(campaign)
+            if r.alert in FAULT_RULES}
+    alerts = {(r.query, r.start, r.end, r.step, r.promql) for r in requests if r.promql}
+    assert alerts == {(q, epoch(RES_START), epoch(RES_END), 30, e) for q, e in pack.items()}
     instants = {(r.query, r.start) for r in requests if r.kind == "instant"}
     bounds = {CAP_START, CAP_END, RES_START, RES_END, EVENT_END, BURST,
               EVENT_START.replace(second=0)}  # 20:15:07 aligned down to the step
@@ -205,13 +212,16 @@ def test_record_writes_manifest_and_parquet(recorded, campaign):
     assert manifest["step"] == 15
     assert len(manifest["requests"]) == len(plan(campaign))
     parquet = sorted(p.name for p in (recorded / "queries").iterdir())
-    assert parquet == sorted(f"{n}.parquet" for n in catalog.needed_queries(campaign))
+    alerts = [f"alert_{a.lower()}" for a in FAULT_RULES]  # the rules' evaluations
+    assert parquet == sorted(f"{n}.parquet" for n in [*catalog.needed_queries(campaign), *alerts])
     for rel, info in manifest["files"].items():
         assert hashlib.sha256((recorded / rel).read_bytes()).hexdigest() == info["sha256"]
     assert {f"queries/{p}" for p in parquet} == set(manifest["files"])
     # every request keeps the PromQL it was recorded with
+    rules = {f"alert_{r.alert.lower()}": r.expr for r in rule_pack(campaign)}
     for entry in manifest["requests"]:
-        assert entry["promql"] == catalog.render(entry["query"], campaign, range_=entry["range"])
+        assert entry["promql"] == (rules.get(entry["query"]) or catalog.render(
+            entry["query"], campaign, range_=entry["range"]))
     assert not [p for p in recorded.parent.iterdir() if p.name.startswith(".")]
 
 
