@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -119,6 +121,11 @@ def test_up_keeps_a_stopped_lab_aside_and_refuses_a_running_one(tmp_path, monkey
     assert len(kept) == 1 and (kept[0] / "lab.json").exists()  # the earlier lab, untouched
     running = env.LabState.load(lab)
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", str(lab)])
+    # right after the fork the child's /proc cmdline can still be empty (exec under way)
+    for _ in range(500):
+        if str(lab).encode() in Path(f"/proc/{child.pid}/cmdline").read_bytes():
+            break
+        time.sleep(0.01)
     try:
         running.procs["child"] = env.Proc("child", child.pid, [str(lab)], str(lab / "child" / "log"))
         running.save()
