@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 
 import math
+import warnings
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -832,6 +833,36 @@ def test_latency_percentiles_are_weighted_by_replicated_records():
     assert latency_stats(agg(values)).percentiles["p50"].value == 100.0  # unweighted: 5th of 9
     assert weighted_quantiles(np.array([100.0, 1000.0]), np.array([99.0, 1.0]),
                               [0.5, 0.99, 0.999]).tolist() == [100.0, 100.0, 1000.0]
+
+
+def test_latency_weights_near_the_float_limit_neither_overflow_nor_change_the_percentiles():
+    # Weights are relative: 92 records/s against 1/s, or 92e306 against 1e306, say the same.
+    # Summed as given, 1e306-scale rates overflow float64 (the bootstrap multiplies each by how
+    # many times a reading is drawn, then sums them): the cumulative weight becomes inf and
+    # every quantile the smallest reading. The same readings as above, at rates near the limit,
+    # must give the same percentiles and intervals, with no overflow warning.
+    values = [np.nan] + [100.0] * 8 + [1000.0]
+    normal = [0.0] + [1.0] * 8 + [92.0]
+    huge = [0.0] + [1e306] * 8 + [92e306]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert latency_stats(agg(values), traffic=agg(huge)).percentiles["p50"].value == 1000.0
+        assert weighted_quantiles(np.array([100.0, 1000.0]), np.array([99e306, 1e306]),
+                                  [0.5, 0.99, 0.999]).tolist() == [100.0, 100.0, 1000.0]
+        # 200 readings with a bootstrap: 180 at 1 record/s, the slowest 20 at 9/s (half the
+        # records): p50 = the 180th reading, p99 (356.4 of 360) = the 200th; the same rates
+        # times 2**1020 (1e307 records/s) must give the same percentiles and intervals
+        v = np.arange(1.0, 201.0)
+        w_small = np.where(v > 180, 9.0, 1.0)
+        w_big = w_small * 2.0 ** 1020
+        assert weighted_quantiles(v, w_big, [0.5, 0.99]).tolist() == \
+            weighted_quantiles(v, w_small, [0.5, 0.99]).tolist() == [180.0, 200.0]
+        small = block_bootstrap(v, [0.5, 0.99], w_small)
+        assert np.isfinite(small).all() and small[0, 0] < 180.0 < small[0, 1]
+        np.testing.assert_array_equal(block_bootstrap(v, [0.5, 0.99], w_big), small)
+    # a rate that is no number (inf) counts like a missing one: no weight
+    inf = [0.0] + [1.0] * 8 + [np.inf]
+    assert latency_stats(agg(values), traffic=agg(inf)).percentiles["p50"].value == 100.0
 
 
 def test_latency_completeness_counts_only_steps_with_traffic():
