@@ -665,12 +665,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "new error. One check {failed} or {inconclusive} is enough for the change not to "
         "validate."),
     "g.change_plot": (
-        "Les tâches en cours d'exécution, la latence maximale par relevé et le retard, de part "
-        "et d'autre du changement (trait vertical) : après lui, les tâches doivent revenir, la "
-        "latence rester sous le SLO et le retard redescendre.",
-        "Running tasks, the highest latency per scrape and the lag on either side of the change "
-        "(vertical line): after it, the tasks must come back, latency stay under the SLO and the "
-        "lag come down."),
+        "Les tâches en cours d'exécution, la latence maximale par relevé et le retard sur la "
+        "fenêtre qui suit le changement (son instant est marqué en haut à gauche ; la latence "
+        "est jugée sur la partie ombrée, la seconde moitié). Les tâches doivent être toutes "
+        "revenues, la latence sous le SLO et le retard en baisse.",
+        "Running tasks, the highest latency per scrape and the lag over the window after the "
+        "change (its moment marked top left; latency is judged on the shaded part, the second "
+        "half). The tasks must all be back, latency under the SLO and the lag going down."),
 }
 
 

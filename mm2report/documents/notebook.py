@@ -508,8 +508,8 @@ class ChangeReport:
                    t("n.change_ko", failed=", ".join(t.criterion(c) for c in r.checks if not c.go)))
         table = Table.of([t("l.overall"), t("l.source")],
                          [(Cell(t.status(r.overall.status), status=r.overall.status), r.origin)])
-        return Section(f"{t('h.change')} — {self.campaign.campaign.name}",
-                       (text, verdict, t("g.change")), (table,), level=1)
+        return Section(f"{t('h.change')} — {self.campaign.campaign.name}", (text, verdict),
+                       (table,), level=1, guide=t("g.change"))
 
     def checks(self) -> Section:
         t = self.t
