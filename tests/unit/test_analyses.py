@@ -31,7 +31,7 @@ from mm2report.analyses.latency import (baseline, block_bootstrap, latency_stats
 from mm2report.analyses.loss import message_loss
 from mm2report.analyses.operations import DECISION_DATE, GENERATED, certificates, error_behaviour
 from mm2report.analyses.projection import annual_projection
-from mm2report.analyses.stability import stability
+from mm2report.analyses.stability import stability, trend
 from mm2report.analyses.state import (EventRef, Incident, State, StateTimeline, availability,
                                       burst_recoveries, incidents, rebalances, restore_times,
                                       service_states)
@@ -1066,6 +1066,29 @@ def test_heap_leak_is_an_upward_trend():
     assert heap.p_value < 0.01
     assert st.stable is False
     assert any("heap_after_gc trends upward" in p for p in st.problems)
+
+
+def test_trend_near_the_float_limit_is_the_same_trend_and_an_infinite_reading_none():
+    # 12 ten-minute buckets from -1 to +1 (slope 2 / (110 min) = 12/11 per hour), and the same
+    # times 2**1023: Theil-Sen's pairwise differences reach 2**1024 = inf there, unless taken
+    # on scaled values. Same p-value, the slope exactly 2**1023 times larger, no warning.
+    index = pd.date_range("2026-11-01", periods=12, freq="10min", tz="UTC")
+    small = pd.Series(np.linspace(-1.0, 1.0, 12), index=index)
+    kw = dict(reducer="median", metric="m", unit="", duration_s=3600.0, material=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        a = trend(small, **kw)
+        b = trend(small * 2.0 ** 1023, **kw)
+    assert a.slope_per_hour == pytest.approx(12 / 11) and a.upward is True
+    assert b.slope_per_hour == a.slope_per_hour * 2.0 ** 1023
+    assert (b.p_value, b.upward) == (a.p_value, a.upward)
+    # an infinite reading is no measurement: the trend is unknown, never "no rise"
+    broken = small.copy()
+    broken.iloc[5] = np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        c = trend(broken, **kw)
+    assert c.upward is None and c.slope_per_hour is None and c.p_value is None
 
 
 def test_lag_trend_and_lag_threshold():
