@@ -523,7 +523,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "Nothing was written: the analysis did not complete."),
     "n.no_events": ("Aucun événement déclaré dans cette phase.", "No event declared in this phase."),
     # notebook sections: each one's heading and "what this shows, how to read it" (g.*), shown
-    # by mm2report.notebook under the heading, in the notebooks and their HTML reports
+    # by mm2report.documents.notebook under the heading, in the notebooks and their HTML reports
     "h.overview_plot": ("Déroulé de la phase", "Phase timeline"),
     "h.latency_hourly": ("Latence heure par heure", "Latency hour by hour"),
     "h.capacity_curve": ("Courbe de capacité", "Capacity curve"),

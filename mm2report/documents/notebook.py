@@ -12,7 +12,7 @@ A phase notebook is a parameters cell and a list of calls::
 Everything a reader sees is computed here or in the analyses, in the report language, with
 numbers and dates formatted for it; the notebooks hold no logic, so this module is what the
 tests check. The narrative too: each section brings its own heading and a short guide (what it
-shows, how to read it) from the message catalogue (``mm2report.i18n``, keys ``h.*`` and
+shows, how to read it) from the message catalogue (``mm2report.documents.i18n``, keys ``h.*`` and
 ``g.*``), so a notebook reads in the campaign's language, or ``lang``, with no text of its own.
 """
 
