@@ -377,7 +377,8 @@ class PhaseReport:
     def latency_plot(self) -> Chart:
         t = self.t
         fig = plots.latency_hourly(self.analysis.latency, self.campaign.thresholds, t)
-        return Chart(fig, t("p.latency_hourly"), t("h.latency_hourly"), _guide(t, "g.latency_hourly"))
+        return Chart(fig, t("p.latency_hourly"), t("h.latency_hourly"),
+                     _guide(t, "g.latency_hourly"))
 
     def capacity(self) -> Section:
         t, cap = self.t, self.analysis.capacity
