@@ -426,8 +426,7 @@ def main(argv: list[str] | None = None) -> int:
             os.dup2(devnull, stream.fileno())
         os.close(devnull)
         code = EXIT_CLOSED_PIPE
-    finally:
-        sys.stdout, sys.stderr = streams
+    sys.stdout, sys.stderr = streams
     return code
 
 
