@@ -617,11 +617,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "La phase dans la durée : part des messages livrés, variation du débit, retard maximal, "
         "temps interrompu ou sans données. Les tendances sont des régressions par heure avec "
         "leur p-valeur : une hausse significative de la latence, du retard ou de la mémoire "
-        "après GC signale une dérive qu'une phase plus longue rendrait visible.",
+        "après GC signale une dérive qui, sur une durée plus longue, finirait par franchir un "
+        "seuil.",
         "The phase over its length: share of records delivered, throughput variation, highest "
         "lag, time down or without data. The trends are regressions per hour with their p-value: "
-        "a significant rise of latency, lag or memory after GC points to a drift that a longer "
-        "phase would make visible."),
+        "a significant rise of latency, lag or memory after GC points to a drift that, over a "
+        "longer run, would end up crossing a threshold."),
     "g.heap": (
         "Le tas JVM de chaque worker : la bande couvre chaque tranche de 10 minutes, la ligne en "
         "suit le plancher, la mémoire qui reste après le ramasse-miettes. Un plancher qui monte "
