@@ -77,6 +77,7 @@ def _commands(work: Path, prometheus_url: str | None = None) -> dict[str, list[s
         "sign-snapshot": ["sign-snapshot", str(work / "snapshot"), "--key", str(work / "key.pem")],
         "run": ["run", DEMO, "--phase", "smoke", "--outputs", out],
         "report": ["report", DEMO, "--outputs", out, "--no-pdf"],
+        "compare": ["compare", DEMO, DEMO],
         "validate-change": ["validate-change", DEMO, "--at", AT, "--outputs", out],
         "simulate": ["simulate", str(REPO / "scenarios" / "small.yml"), "--out",
                      str(work / "simulated")],
