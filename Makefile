@@ -31,10 +31,10 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
-## lab: install JupyterLab into .venv and start it (analysts)
+## lab: install JupyterLab into .venv and start it at the workbook's root (analysts: notebooks/, parameters/, outputs/)
 lab: setup
 	$(BIN)/pip install --quiet -e '.[lab]'
-	$(BIN)/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(BIN)/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir='$(CURDIR)' $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## mm2-lab: start the real MirrorMaker 2 lab on 127.0.0.1 and run its mini-campaign (Java, Maven, prometheus)
 mm2-lab: setup

@@ -1,20 +1,29 @@
 """Command line: a thin shell over the library.
 
 Exit codes: 0 done; 1 a source, server or notebook failed; 2 bad input (parameters, snapshot,
-arguments); 3 ``validate-change`` ran and the change does not validate.
+arguments); 3 ``validate-change`` ran and the change does not validate; 141 the reader of the
+output closed it (``mm2report check … | head -1``): the command stops quietly, with the status a
+shell gives a program that SIGPIPE ended (128 + 13).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 from . import __version__
 from .errors import Mm2ReportError, ParameterError, SnapshotError
+from .paths import OUTPUTS
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NOT_VALIDATED = 0, 1, 2, 3
+EXIT_CLOSED_PIPE = 128 + 13  # SIGPIPE, as a shell reports `yes | head -1`
+
+PARAMS_HELP = "campaign parameter file (YAML)"
+LANG_HELP = "language of what is written (default: the campaign's, campaign.language)"
+OUTPUTS_HELP = f"outputs directory (default: outputs/ of the mm2report checkout, {OUTPUTS})"
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -300,8 +309,16 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _Parser(argparse.ArgumentParser):
+    def _print_message(self, message, file=None):
+        # argparse drops an OSError here, so `mm2report --help | head -1` would end with 0 and
+        # other commands with 141: the closed pipe goes to main() like any other
+        if message:
+            (file or sys.stderr).write(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mm2report",
         description="Analysis and reports for Kafka MirrorMaker 2 validation campaigns.",
     )
@@ -309,20 +326,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("check", help="validate a campaign parameter file and summarise it")
-    p.add_argument("params", help="campaign parameter file (YAML)")
+    p.add_argument("params", help=PARAMS_HELP)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("catalog", help="print the PromQL of every query for a campaign")
-    p.add_argument("params")
+    p.add_argument("params", help=PARAMS_HELP)
     p.set_defaults(func=_cmd_catalog)
 
     p = sub.add_parser("alerts", help="write the campaign's Prometheus alerting rules (rule pack)")
-    p.add_argument("params")
+    p.add_argument("params", help=PARAMS_HELP)
     p.add_argument("--out", default=None, help="new rules file (default: standard output)")
     p.set_defaults(func=_cmd_alerts)
 
     p = sub.add_parser("snapshot", help="record every query of a campaign into a snapshot")
-    p.add_argument("params")
+    p.add_argument("params", help=PARAMS_HELP)
     p.add_argument("--out", required=True, help="new directory for the snapshot")
     p.add_argument("--sign-key", default=None,
                    help="Ed25519 private key (PEM or OpenSSH) to sign the manifest with")
@@ -342,26 +359,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_verify_snapshot)
 
     p = sub.add_parser("analyse", help="analyse a campaign: KPIs, GO/NOGO criteria, SLA verdicts")
-    p.add_argument("params")
+    p.add_argument("params", help=PARAMS_HELP)
     p.add_argument("--phase", action="append", help="analyse only this phase (repeatable)")
     p.add_argument("--json", default=None, help="also write the full analysis to this new file")
     p.set_defaults(func=_cmd_analyse)
 
     p = sub.add_parser("run", help="execute the phase notebooks into outputs/<campaign>/<run-id>/")
-    p.add_argument("params")
+    p.add_argument("params", help=PARAMS_HELP)
     p.add_argument("--phase", action="append", help="run only this phase (repeatable)")
     p.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
-    p.add_argument("--lang", choices=("fr", "en"), default=None,
-                   help="report language (default: the campaign's)")
-    p.add_argument("--outputs", default=None, help="outputs directory (default: ./outputs of the "
-                                                   "mm2report checkout)")
+    p.add_argument("--lang", choices=("fr", "en"), default=None, help=LANG_HELP)
+    p.add_argument("--outputs", default=None, help=OUTPUTS_HELP)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("report", help="build the deliverables of a run (HTML and PDF)")
-    p.add_argument("params")
+    p.add_argument("params", help=PARAMS_HELP)
     p.add_argument("--run", default=None, help="run id or directory (default: the latest complete run)")
-    p.add_argument("--lang", choices=("fr", "en"), default=None)
-    p.add_argument("--outputs", default=None, help="outputs directory (default: ./outputs)")
+    p.add_argument("--lang", choices=("fr", "en"), default=None, help=LANG_HELP)
+    p.add_argument("--outputs", default=None, help=OUTPUTS_HELP)
     p.add_argument("--no-pdf", action="store_true", help="HTML only")
     p.add_argument("--week", default=None,
                    help="week of the follow-up report, e.g. 2026-W48 (default: this week)")
@@ -376,12 +391,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate-change",
                        help="H+15 min post-change validation (exit 0 validated, 3 not validated)")
-    p.add_argument("params")
+    p.add_argument("params", help=PARAMS_HELP)
     p.add_argument("--at", required=True,
                    help="when the change was applied, ISO 8601 with UTC offset")
     p.add_argument("--window", default="15m", help="validation window after the change (15m)")
-    p.add_argument("--lang", choices=("fr", "en"), default=None)
-    p.add_argument("--outputs", default=None, help="outputs directory (default: ./outputs)")
+    p.add_argument("--lang", choices=("fr", "en"), default=None, help=LANG_HELP)
+    p.add_argument("--outputs", default=None, help=OUTPUTS_HELP)
     p.set_defaults(func=_cmd_validate_change)
 
     p = sub.add_parser("simulate", help="simulate a campaign: OpenMetrics, ground truth, parameters")
@@ -390,18 +405,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("serve", help="simulate a scenario and serve it from a local Prometheus")
-    p.add_argument("scenario")
+    p.add_argument("scenario", help="scenario file (YAML)")
     p.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: a free one)")
     p.add_argument("--params-out", default=None, help="where to write the matching campaign file")
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("inspect", help="fetch every query of a campaign and report data completeness")
-    p.add_argument("params")
+    p.add_argument("params", help=PARAMS_HELP)
     p.set_defaults(func=_cmd_inspect)
 
     p = sub.add_parser("lab", help="a real MirrorMaker 2 on 127.0.0.1 (Kafka, MM2, JMX exporter, "
                                    "Prometheus): up, campaign, fixtures, down")
-    p.add_argument("action", choices=("up", "campaign", "fixtures", "down"))
+    p.add_argument("action", choices=("up", "campaign", "fixtures", "down"),
+                   help="up: start the lab; campaign: run its mini-campaign; fixtures: record its "
+                        "/metrics expositions; down: stop its processes")
     p.add_argument("--dir", default="outputs/lab/current",
                    help="the lab's directory (state, configs, logs); default outputs/lab/current")
     p.add_argument("--kafka", choices=("3", "4"), default="4",
@@ -424,7 +441,20 @@ def main(argv: list[str] | None = None) -> int:
     # an exception that escapes leaves the wrappers in place, so its traceback is redacted too
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = redact.Stream(streams[0]), redact.Stream(streams[1])
-    code = _main(argv)
+    try:
+        try:
+            code = _main(argv)
+        finally:  # also after argparse's exit (--help, --version, a usage error)
+            sys.stdout.flush()  # here, where a closed pipe can still be told apart
+    except BrokenPipeError:
+        # The reader closed the pipe (`| head`): stop quietly. What is still buffered goes to
+        # devnull, so the flush at exit raises nothing either (the idiom of Python's signal
+        # documentation, "Note on SIGPIPE").
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in streams:  # stderr too, when it was the closed one (`2>&1 | head`)
+            os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+        code = EXIT_CLOSED_PIPE
     sys.stdout, sys.stderr = streams
     return code
 
@@ -446,6 +476,8 @@ def _main(argv: list[str] | None) -> int:
     except Mm2ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:
+        raise  # the output's reader is gone: main() ends quietly
     except OSError as exc:  # a write the library did not name: still one line, no traceback
         print(f"error: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}",
               file=sys.stderr)

@@ -11,13 +11,6 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # MM2 validation — smoke phase
-#
-# Run after the smoke phase: `mm2report run PARAMS --phase smoke`, or
-# `papermill notebooks/01-smoke.ipynb out.ipynb -p campaign PARAMS`. With no parameters it runs
-# on the embedded demo campaign. Every figure comes from `mm2report`; this notebook only calls it.
-
 # %% tags=["parameters"]
 campaign = None  # campaign parameter file (YAML); None: the embedded demo campaign
 phase = "smoke"
@@ -25,28 +18,22 @@ output_dir = None  # where results.json is written; None: ./results/smoke
 lang = None  # "fr" or "en"; None: the campaign's language
 
 # %%
-# Validate the parameters, read the phase from the campaign's source, analyse it.
 from mm2report.documents.notebook import open_phase
 
 report = open_phase(campaign, phase, output_dir=output_dir, lang=lang)
 report.summary()
 
 # %%
-# The smoke criterion (1) and the phase's own loss check.
 report.verdicts()
 
 # %%
-# Service state, throughput, latency and lag over the phase.
 report.overview()
 
 # %%
-# Interruptions, with the event they follow.
 report.incidents()
 
 # %%
-# Offsets per partition: produced, replicated, lost, duplicated.
 report.loss()
 
 # %%
-# The phase's KPIs and verdicts, with their evidence, for the run and the deliverables.
 report.save()

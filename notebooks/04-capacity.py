@@ -11,13 +11,6 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # MM2 validation — capacity phase
-#
-# Run after the capacity phase: `mm2report run PARAMS --phase capacity`, or
-# `papermill notebooks/04-capacity.ipynb out.ipynb -p campaign PARAMS`. With no parameters it runs
-# on the embedded demo campaign. Every figure comes from `mm2report`; this notebook only calls it.
-
 # %% tags=["parameters"]
 campaign = None  # campaign parameter file (YAML); None: the embedded demo campaign
 phase = "capacity"
@@ -25,32 +18,25 @@ output_dir = None  # where results.json is written; None: ./results/capacity
 lang = None  # "fr" or "en"; None: the campaign's language
 
 # %%
-# Validate the parameters, read the phase from the campaign's source, analyse it.
 from mm2report.documents.notebook import open_phase
 
 report = open_phase(campaign, phase, output_dir=output_dir, lang=lang)
 report.summary()
 
 # %%
-# Criterion 4 (maximum capacity documented) and the loss check.
 report.verdicts()
 
 # %%
-# Service state, throughput, latency and lag over the phase.
 report.overview()
 
 # %%
-# Each load step: offered, replicated, lag growth, latency, sustained.
 report.capacity()
 
 # %%
-# Replicated against offered rate; maximum and recommended capacity.
 report.capacity_plot()
 
 # %%
-# Offsets per partition: produced, replicated, lost, duplicated.
 report.loss()
 
 # %%
-# The phase's KPIs and verdicts, with their evidence, for the run and the deliverables.
 report.save()

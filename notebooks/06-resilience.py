@@ -11,13 +11,6 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # MM2 validation — resilience phase
-#
-# Run after the resilience phase: `mm2report run PARAMS --phase resilience`, or
-# `papermill notebooks/06-resilience.ipynb out.ipynb -p campaign PARAMS`. With no parameters it runs
-# on the embedded demo campaign. Every figure comes from `mm2report`; this notebook only calls it.
-
 # %% tags=["parameters"]
 campaign = None  # campaign parameter file (YAML); None: the embedded demo campaign
 phase = "resilience"
@@ -25,36 +18,28 @@ output_dir = None  # where results.json is written; None: ./results/resilience
 lang = None  # "fr" or "en"; None: the campaign's language
 
 # %%
-# Validate the parameters, read the phase from the campaign's source, analyse it.
 from mm2report.documents.notebook import open_phase
 
 report = open_phase(campaign, phase, output_dir=output_dir, lang=lang)
 report.summary()
 
 # %%
-# Criterion 6 (resilience validated) and the loss check.
 report.verdicts()
 
 # %%
-# Service state, throughput, latency and lag; events numbered.
 report.overview()
 
 # %%
-# Each injected fault: downtime, restore, rebalance, burst recovery, loss; MTTR / RTO / RPO.
 report.events()
 
 # %%
-# Each fault and the alert rules it raised: which fired, after how long, which never (criterion 9).
 report.alerts()
 
 # %%
-# Interruptions, with the event they follow.
 report.incidents()
 
 # %%
-# Offsets per partition: produced, replicated, lost, duplicated.
 report.loss()
 
 # %%
-# The phase's KPIs and verdicts, with their evidence, for the run and the deliverables.
 report.save()

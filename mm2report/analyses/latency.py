@@ -46,10 +46,23 @@ class LatencyStats:
     over_time: pd.DataFrame  # hourly p50 / p99 of the per-scrape maxima
 
 
+def relative_weights(weights: np.ndarray) -> np.ndarray:
+    """Weights as float64 with the largest in [0.5, 1): only their ratios matter, and sums of a
+    few thousand of them must stay finite (a rate of 1e308 records/s would overflow to ``inf``,
+    and every weighted quantile would then be the smallest value). The scale is a power of two,
+    so the ratios, the cumulative sums and the quantiles are exactly those of the weights given.
+    A weight that is not a finite number (``inf``, NaN) or is negative says nothing about the
+    records of its step and counts 0, like a missing rate."""
+    w = np.asarray(weights, dtype="float64")
+    w = np.where(np.isfinite(w) & (w > 0), w, 0.0)
+    top = w.max(initial=0.0)
+    return np.ldexp(w, -np.frexp(top)[1]) if top > 0 else w
+
+
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: list[float]) -> np.ndarray:
     """Smallest value whose cumulative weight reaches ``q`` of the total (inverted CDF)."""
     order = np.argsort(values, kind="stable")
-    cum = np.cumsum(weights[order])
+    cum = np.cumsum(relative_weights(weights)[order])
     idx = np.searchsorted(cum, np.asarray(qs) * cum[-1], side="left")
     return values[order][np.minimum(idx, len(values) - 1)]
 
@@ -72,7 +85,7 @@ def bootstrap_estimates(values: np.ndarray, qs: list[float], weights: np.ndarray
     of zero weight. :func:`block_bootstrap` takes its interval from them; the comparison of
     two campaigns (:mod:`mm2report.compare`) subtracts two such sets."""
     n = len(values)
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype="float64")
+    w = np.ones(n) if weights is None else relative_weights(weights)
     order = np.argsort(values, kind="stable")
     sorted_values, sorted_w = values[order], w[order]
     block = max(1, int(np.ceil(n ** (1 / 3))))
@@ -116,7 +129,7 @@ def latency_stats(latency_max: QueryResult, *, start: datetime | None = None,
     known = series.dropna()
     values = known.to_numpy()
     if rate is not None:
-        weights = rate.reindex(known.index).fillna(0).clip(lower=0).to_numpy()
+        weights = relative_weights(rate.reindex(known.index).to_numpy())
         if weights.sum() <= 0:
             weights = np.ones(len(values))
     else:

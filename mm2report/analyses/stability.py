@@ -17,6 +17,7 @@ A phase is stable when, over its whole length:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -71,13 +72,26 @@ def trend(series: pd.Series, *, reducer: str, metric: str, unit: str, duration_s
     if len(buckets) < 6:
         return Trend(metric, None, None, None, None, unit)
     x = (buckets.index - buckets.index[0]).total_seconds().to_numpy() / 3600.0
-    y = buckets.to_numpy()
-    if np.ptp(y) == 0:
+    y = buckets.to_numpy(dtype="float64")
+    unknown = Trend(metric, None, None, None, None, unit)
+    if not np.isfinite(y).all():  # a reading that is no number (inf): no trend can be told
+        return unknown
+    # Theil-Sen takes every pairwise difference, which overflows for levels near the float
+    # limit; on the values scaled by a power of two (all under 1 in magnitude) the slope is
+    # exactly the same once scaled back, and Kendall's tau does not depend on the scale.
+    scale = int(np.frexp(np.abs(y).max())[1])
+    scaled = np.ldexp(y, -scale)
+    if np.ptp(scaled) == 0:
         return Trend(metric, 0.0, 0.0, 1.0, False, unit)
-    slope = float(stats.theilslopes(y, x)[0])
-    tau, p_two = stats.kendalltau(x, y)
+    tau, p_two = stats.kendalltau(x, scaled)
     p = float(p_two / 2 if tau > 0 else 1 - p_two / 2)
-    change = slope * duration_s / 3600.0
+    try:
+        slope = math.ldexp(float(stats.theilslopes(scaled, x)[0]), scale)
+    except OverflowError:  # a slope beyond the largest float: not a measurement
+        return unknown
+    change = slope * (duration_s / 3600.0)
+    if not math.isfinite(change):
+        return unknown
     limit = material if material is not None else MATERIAL * abs(float(np.median(y)))
     return Trend(metric, slope, change, p, bool(p < P_VALUE and change > limit), unit)
 

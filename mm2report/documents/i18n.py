@@ -788,6 +788,166 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "l.detected_after": ("Après", "After"),
     "l.never": ("jamais", "never"),
     "n.no_events": ("Aucun événement déclaré dans cette phase.", "No event declared in this phase."),
+    # notebook sections: each one's heading and "what this shows, how to read it" (g.*), shown
+    # by mm2report.documents.notebook under the heading, in the notebooks and their HTML reports
+    "h.overview_plot": ("Déroulé de la phase", "Phase timeline"),
+    "h.latency_hourly": ("Latence heure par heure", "Latency hour by hour"),
+    "h.capacity_curve": ("Courbe de capacité", "Capacity curve"),
+    "h.heap": ("Mémoire des workers", "Worker memory"),
+    "h.change_checks": ("Contrôles H+15 min", "H+15 min checks"),
+    "h.change_plot": ("Autour du changement", "Around the change"),
+    "g.summary": (
+        "Ce rapport analyse une phase de la campagne. Chaque section commence par ce qu'elle "
+        "montre et la façon de la lire ; tous les chiffres sont calculés par mm2report à partir "
+        "des métriques de la source indiquée ci-dessous. La complétude est la part des pas de "
+        "mesure qui ont des données : en dessous de 100 %, un verdict peut être {inconclusive}.",
+        "This report analyses one phase of the campaign. Each section starts with what it shows "
+        "and how to read it; every figure is computed by mm2report from the metrics of the "
+        "source named below. Completeness is the share of measurement steps that hold data: "
+        "below 100 %, a verdict may be {inconclusive}."),
+    "g.verdicts": (
+        "Les critères GO/NOGO que cette phase juge seule. Chaque ligne compare la valeur mesurée "
+        "à son seuil : {passed} quand le seuil est tenu, {failed} quand il ne l'est pas, "
+        "{inconclusive} quand des données manquent ou sont partielles (ce qui ne vaut jamais "
+        "GO). La justification dit pourquoi ; les preuves nomment les requêtes et la période lues.",
+        "The GO/NOGO criteria this phase judges on its own. Each row compares the measured value "
+        "with its threshold: {passed} when the threshold holds, {failed} when it does not, "
+        "{inconclusive} when data is missing or partial (which is never GO). The reason says "
+        "why; the evidence names the queries and the time range read."),
+    "g.overview": (
+        "La phase dans le temps, de haut en bas : l'état du service à chaque pas de mesure "
+        "(couleurs de la légende), le débit offert et répliqué, la latence maximale par relevé "
+        "face au SLO et au SLA, et le retard de réplication face à son seuil. Les événements "
+        "déclarés sont numérotés et marqués d'un trait vertical pointillé. Une courbe répliquée "
+        "qui décroche de l'offerte, ou une latence et un retard qui franchissent leur seuil, "
+        "expliquent les verdicts.",
+        "The phase over time, top to bottom: the service state at each measurement step "
+        "(colours in the legend), the offered and replicated rates, the highest latency per "
+        "scrape against the SLO and the SLA, and the replication lag against its threshold. "
+        "Declared events are numbered and marked by a dashed vertical line. A replicated rate "
+        "that falls away from the offered one, or a latency or lag crossing its threshold, "
+        "explains the verdicts."),
+    "g.incidents": (
+        "Chaque interruption du service : quand elle commence, combien de temps elle dure, sa "
+        "cause, l'événement déclaré qu'elle suit, le délai de détection et de rétablissement, et "
+        "le retard accumulé au moment de la panne (RPO). Une interruption sans événement est "
+        "naturelle : c'est celle qui demande une explication.",
+        "Each interruption of the service: when it starts, how long it lasts, its cause, the "
+        "declared event it follows, how long until it was detected and restored, and the lag "
+        "when it failed (RPO). An interruption that follows no event is natural: that is the "
+        "one that needs an explanation."),
+    "g.loss": (
+        "Les messages produits et répliqués, comptés par les offsets de chaque partition aux "
+        "bornes de la phase. Un message perdu est un message produit jamais arrivé sur la cible ; "
+        "un doublon est arrivé deux fois. La perte attendue est nulle ; « données complètes : "
+        "non » signale une partition dont un offset manque, et la perte y reste inconnue.",
+        "Records produced and replicated, counted from each partition's offsets at the phase's "
+        "bounds. A lost record was produced and never reached the target; a duplicate arrived "
+        "twice. The expected loss is zero; \"complete data: no\" flags a partition with a "
+        "missing offset, where the loss stays unknown."),
+    "g.latency": (
+        "La latence de réplication sous charge. MirrorMaker 2 n'exporte que le maximum par "
+        "partition sur une fenêtre glissante : les percentiles sont des bornes hautes, avec leur "
+        "intervalle de confiance à 95 %. Le p99 se compare au SLO ; la latence de référence, "
+        "mesurée à faible charge, donne le plancher. Une sonde de bout en bout, quand elle "
+        "existe, donne les vrais percentiles de ses messages.",
+        "Replication latency under load. MirrorMaker 2 exports only the maximum per partition "
+        "over a sliding window: the percentiles are upper bounds, with their 95 % confidence "
+        "interval. The p99 is compared with the SLO; the baseline latency, measured at low load, "
+        "gives the floor. An end-to-end probe, when there is one, gives its records' true "
+        "percentiles."),
+    "g.latency_hourly": (
+        "Le p50 et le p99 des relevés de chaque heure, face au SLO. Une heure qui dépasse le SLO "
+        "situe une dégradation que le p99 de toute la phase peut diluer ; une pente régulière "
+        "annonce une dérive.",
+        "The p50 and p99 of each hour's readings, against the SLO. An hour above the SLO "
+        "locates a degradation that the whole phase's p99 may dilute; a steady slope points to a "
+        "drift."),
+    "g.capacity": (
+        "La charge monte par paliers. Un palier est tenu quand le débit répliqué suit l'offert, "
+        "que le retard ne grandit pas et que le p99 reste sous le SLO ; la justification dit "
+        "lequel a manqué. La capacité maximale testée est le plus haut palier tenu ; la capacité "
+        "recommandée en est une part fixe, la marge pour la production.",
+        "The load rises step by step. A step is sustained when the replicated rate follows the "
+        "offered one, the lag does not grow and the p99 stays under the SLO; the reason says "
+        "which one failed. The maximum tested capacity is the highest sustained step; the "
+        "recommended capacity is a fixed share of it, the production margin."),
+    "g.capacity_curve": (
+        "Chaque palier est un point : débit offert en abscisse, répliqué en ordonnée (vert tenu, "
+        "orange non tenu, gris non jugé). Tant que les points suivent la diagonale pointillée, "
+        "MirrorMaker 2 suit la charge ; là où ils s'en écartent commence la saturation.",
+        "Each step is a point: offered rate across, replicated rate up (green sustained, orange not "
+        "sustained, grey not judged). While the points follow the dotted diagonal, MirrorMaker 2 "
+        "keeps up with the load; where they leave it, saturation begins."),
+    "g.stability": (
+        "La phase dans la durée : part des messages livrés, variation du débit, retard maximal, "
+        "temps interrompu ou sans données. Les tendances sont des régressions par heure avec "
+        "leur p-valeur : une hausse significative de la latence, du retard ou de la mémoire "
+        "après GC signale une dérive qui, sur une durée plus longue, finirait par franchir un "
+        "seuil.",
+        "The phase over its length: share of records delivered, throughput variation, highest "
+        "lag, time down or without data. The trends are regressions per hour with their p-value: "
+        "a significant rise of latency, lag or memory after GC points to a drift that, over a "
+        "longer run, would end up crossing a threshold."),
+    "g.heap": (
+        "Le tas JVM de chaque worker : la bande couvre chaque tranche de 10 minutes, la ligne en "
+        "suit le plancher, la mémoire qui reste après le ramasse-miettes. Un plancher qui monte "
+        "sans redescendre est le signe d'une fuite.",
+        "Each worker's JVM heap: the band covers each 10-minute slice, the line follows its "
+        "floor, the memory left after garbage collection. A floor that rises and never comes "
+        "down is the sign of a leak."),
+    "g.events": (
+        "Chaque panne injectée, dans l'ordre du plan de test : l'interruption qu'elle a causée, "
+        "le délai de rétablissement, la durée du rééquilibrage, le retour au retard d'avant une "
+        "rafale, et les messages perdus. Le second tableau en tire le MTTR, le RTO (pire "
+        "rétablissement) et le RPO, à comparer aux seuils des critères.",
+        "Each injected fault, in the order of the test plan: the interruption it caused, the "
+        "time to restore, how long the rebalance took, the return to the lag before a burst, and "
+        "the records lost. The second table derives the MTTR, the RTO (worst restore) and the "
+        "RPO, to compare with the criteria's thresholds."),
+    "g.errors": (
+        "Chaque scénario d'erreur provoqué (droits révoqués, messages trop gros) et ce qui s'est "
+        "passé : tâche en échec, erreurs comptées, reprise seule ou redémarrage nécessaire, "
+        "messages perdus. Le comportement attendu est documenté, pas forcément sans erreur.",
+        "Each provoked error scenario (revoked credentials, oversized records) and what "
+        "happened: failed task, counted errors, recovery on its own or a restart needed, records "
+        "lost. The behaviour expected is a documented one, not necessarily an error-free one."),
+    "g.detection": (
+        "Pour chaque panne injectée, les règles d'alerte du pack (mm2report alerts) évaluées sur "
+        "la phase comme Prometheus le ferait, durée « for: » comprise : celles qui se sont "
+        "déclenchées, après combien de temps, et celles qui ne l'ont jamais fait. Le critère 9 "
+        "demande que chaque panne soit détectée dans le délai indiqué.",
+        "For each injected fault, the alert rules of the pack (mm2report alerts) evaluated over "
+        "the phase as Prometheus would, their 'for:' included: which fired, after how long, and "
+        "which never did. Criterion 9 requires every fault to be detected within the bound "
+        "stated."),
+    "g.saved": (
+        "Le fichier results.json garde les indicateurs, les verdicts et leurs preuves ; "
+        "« mm2report report » en construit les livrables.",
+        "The results.json file keeps the figures, the verdicts and their evidence; "
+        "'mm2report report' builds the deliverables from it."),
+    "g.change": (
+        "Le contrôle H+15 min après un changement en production. Le tableau suivant détaille "
+        "chaque contrôle avec sa valeur, son seuil et ses preuves ; le graphique montre les "
+        "tâches, la latence et le retard autour du changement.",
+        "The H+15 min check after a change in production. The next table details each check "
+        "with its value, its threshold and its evidence; the chart shows tasks, latency and lag "
+        "around the change."),
+    "g.change_checks": (
+        "Connecteur et tâches en cours d'exécution, latence sous le SLO, retard en baisse (test "
+        "de tendance), pas de nouvelle erreur. Un seul contrôle {failed} ou {inconclusive} "
+        "suffit à ne pas valider le changement.",
+        "Connector and tasks running, latency under the SLO, lag decreasing (a trend test), no "
+        "new error. One check {failed} or {inconclusive} is enough for the change not to "
+        "validate."),
+    "g.change_plot": (
+        "Les tâches en cours d'exécution, la latence maximale par relevé et le retard sur la "
+        "fenêtre qui suit le changement (son instant est marqué en haut à gauche ; la latence "
+        "est jugée sur la partie ombrée, la seconde moitié). Les tâches doivent être toutes "
+        "revenues, la latence sous le SLO et le retard en baisse.",
+        "Running tasks, the highest latency per scrape and the lag over the window after the "
+        "change (its moment marked top left; latency is judged on the shaded part, the second "
+        "half). The tasks must all be back, latency under the SLO and the lag going down."),
 }
 
 

@@ -11,7 +11,9 @@ A phase notebook is a parameters cell and a list of calls::
 
 Everything a reader sees is computed here or in the analyses, in the report language, with
 numbers and dates formatted for it; the notebooks hold no logic, so this module is what the
-tests check.
+tests check. The narrative too: each section brings its own heading and a short guide (what it
+shows, how to read it) from the message catalogue (``mm2report.documents.i18n``, keys ``h.*`` and
+``g.*``), so a notebook reads in the campaign's language, or ``lang``, with no text of its own.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ _CSS = ("<style>.mm2 table{border-collapse:collapse;margin:.4em 0 1em;font-size:
         "vertical-align:top}.mm2 th{background:#f3f5f7}.mm2 td.n{text-align:right;"
         "white-space:nowrap}.mm2 .badge{font-weight:bold;padding:.1em .45em;border-radius:3px;"
         "white-space:nowrap}.mm2 .small{font-size:.85em;color:#555}.mm2 .nobr{white-space:nowrap}"
+        ".mm2 .guide{color:#34495e;"
+        "border-left:3px solid #9db3c8;padding:.15em .7em;margin:.3em 0 .9em;max-width:52em}"
         "</style>")
 
 
@@ -149,18 +153,22 @@ class Section:
     tables: tuple[Table, ...] = ()
     level: int = 2
     notes: tuple[str, ...] = ()
+    guide: str = ""  # what the section shows and how to read it, under the heading
 
     def _repr_html_(self) -> str:
         parts = [f'<div class="mm2">{_CSS}']
         if self.title:  # a document's first section may leave its title to the cover
             parts.append(f"<h{self.level}>{html_text(self.title)}</h{self.level}>")
+        if self.guide:
+            parts.append(f'<p class="guide">{html_text(self.guide)}</p>')
         parts += [f"<p>{html_text(p)}</p>" for p in self.paragraphs]
         parts += [t.html() for t in self.tables]
         parts += [f'<p class="small">{html_text(n)}</p>' for n in self.notes]
         return "".join(parts) + "</div>"
 
     def __repr__(self) -> str:
-        blocks = [self.title, *self.paragraphs, *(t.text() for t in self.tables), *self.notes]
+        blocks = [self.title, self.guide, *self.paragraphs, *(t.text() for t in self.tables),
+                  *self.notes]
         return "\n\n".join(b for b in blocks if b)
 
 
@@ -170,6 +178,9 @@ class Chart:
 
     figure: "Figure" = field(repr=False)
     alt: str
+    title: str = ""  # a heading above the figure (a notebook section's), and its guide
+    guide: str = ""
+    level: int = 2
 
     def png(self) -> bytes:
         buf = io.BytesIO()
@@ -178,12 +189,15 @@ class Chart:
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png()).decode()
-        return (f'<figure class="mm2-chart" style="margin:0;break-inside:avoid">'
-                f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.alt)}" '
-                f'style="max-width:100%"></figure>')
+        figure = (f'<figure class="mm2-chart" style="margin:0;break-inside:avoid">'
+                  f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.alt)}" '
+                  f'style="max-width:100%"></figure>')
+        if not (self.title or self.guide):
+            return figure
+        return Section(self.title, level=self.level, guide=self.guide)._repr_html_() + figure
 
     def __repr__(self) -> str:
-        return f"[{self.alt}]"
+        return "\n\n".join(b for b in (self.title, self.guide, f"[{self.alt}]") if b)
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,6 +286,12 @@ def verdict_table(t: Texts, verdicts: Sequence[Verdict], first: str = "l.criteri
 # --------------------------------------------------------------------------------------------
 
 
+def _guide(t: Texts, key: str) -> str:
+    """A section's guide, with the verdict words it names as the reader sees them."""
+    return t(key, passed=t.status(Status.PASS), failed=t.status(Status.FAIL),
+             inconclusive=t.status(Status.INCONCLUSIVE))
+
+
 def _shown(path: Path) -> str:
     """A written file as the reader finds it: relative to the working directory when inside it."""
     try:
@@ -335,20 +355,24 @@ class PhaseReport:
         ]
         title = f"{t(f'phase.{self.name}')} — {c.campaign.name}"
         return Section(title, (t(f"phase.purpose.{self.name}"),),
-                       (Table.of([t("l.metric"), t("l.measured")], rows),), level=1)
+                       (Table.of([t("l.metric"), t("l.measured")], rows),), level=1,
+                       guide=_guide(t, "g.summary"))
 
     def verdicts(self) -> Section:
         t = self.t
-        return Section(t("h.verdicts"), (), (verdict_table(t, self.results.verdicts),))
+        return Section(t("h.verdicts"), (), (verdict_table(t, self.results.verdicts),),
+                       guide=_guide(t, "g.verdicts"))
 
     def overview(self) -> Chart:
-        fig = plots.phase_overview(self.analysis, self.campaign.thresholds, self.t)
-        return Chart(fig, f"{self.t(f'phase.{self.name}')} — {self.t('h.overview')}")
+        t = self.t
+        fig = plots.phase_overview(self.analysis, self.campaign.thresholds, t)
+        return Chart(fig, f"{t(f'phase.{self.name}')} — {t('h.overview')}",
+                     t("h.overview_plot"), _guide(t, "g.overview"))
 
     def incidents(self) -> Section:
         t, a = self.t, self.analysis
         if not a.incidents:
-            return Section(t("h.incidents"), (t("n.no_incident"),))
+            return Section(t("h.incidents"), (t("n.no_incident"),), guide=_guide(t, "g.incidents"))
         rows = [(t.dt(i.start, seconds=True), Cell(t.duration(i.duration_s), numeric=True),
                  t.cause(i.cause),
                  t.event(i.event.kind) + (f" ({i.event.target})" if i.event.target else "")
@@ -360,7 +384,8 @@ class PhaseReport:
         total = sum(i.duration_s for i in a.incidents)
         return Section(t("h.incidents"), (t("n.incidents", n=len(a.incidents), down=t.duration(total)),),
                        (Table.of([t("l.start"), t("l.duration"), t("l.cause"), t("l.event"),
-                                  t("l.detected"), t("l.restored"), t("l.rpo")], rows),))
+                                  t("l.detected"), t("l.restored"), t("l.rpo")], rows),),
+                       guide=_guide(t, "g.incidents"))
 
     def loss(self) -> Section:
         t, loss = self.t, self.analysis.loss
@@ -381,7 +406,8 @@ class PhaseReport:
                              t.yesno(bool(g["complete"].all()))))
         table = Table.of([t("l.topic"), t("l.partitions"), t("l.produced"), t("l.lost"),
                           t("l.duplicates"), t("l.complete")], rows)
-        return Section(t("h.loss"), (text,), (table,), notes=tuple(t.note(n) for n in loss.notes))
+        return Section(t("h.loss"), (text,), (table,), notes=tuple(t.note(n) for n in loss.notes),
+                       guide=_guide(t, "g.loss"))
 
     def latency(self) -> Section:
         t, lat = self.t, self.analysis.latency
@@ -393,16 +419,19 @@ class PhaseReport:
         if lat.probe:
             tables.append(Table.of([t("l.percentile"), t("l.probe")],
                                    [(p, Cell(kpi_text(t, k), True)) for p, k in lat.probe.items()]))
-        return Section(t("h.latency"), (t("n.latency_bound"),), tuple(tables))
+        return Section(t("h.latency"), (t("n.latency_bound"),), tuple(tables),
+                       guide=_guide(t, "g.latency"))
 
     def latency_plot(self) -> Chart:
-        fig = plots.latency_hourly(self.analysis.latency, self.campaign.thresholds, self.t)
-        return Chart(fig, self.t("p.latency_hourly"))
+        t = self.t
+        fig = plots.latency_hourly(self.analysis.latency, self.campaign.thresholds, t)
+        return Chart(fig, t("p.latency_hourly"), t("h.latency_hourly"),
+                     _guide(t, "g.latency_hourly"))
 
     def capacity(self) -> Section:
         t, cap = self.t, self.analysis.capacity
         if cap is None:
-            return Section(t("h.capacity"), (t("n.capacity_none"),))
+            return Section(t("h.capacity"), (t("n.capacity_none"),), guide=_guide(t, "g.capacity"))
         rows = [(f"{n + 1}", f"{t.dt(s.analysed_from)} → {t.dt(s.analysed_to)}",
                  Cell(kpi_text(t, s.offered), True), Cell(kpi_text(t, s.replicated), True),
                  Cell(t.ratio(s.ratio), True), Cell(t.sig(s.lag_growth_records), True),
@@ -420,18 +449,20 @@ class PhaseReport:
         steps = Table.of([t("l.step_n"), t("l.window"), t("l.offered"), t("l.replicated"),
                           t("l.ratio"), t("l.lag_growth"), t("l.latency_p99"), t("l.sustained"),
                           t("l.reason")], rows)
-        return Section(t("h.capacity"), (text,), (summary, steps))
+        return Section(t("h.capacity"), (text,), (summary, steps), guide=_guide(t, "g.capacity"))
 
     def capacity_plot(self) -> Chart | Section:
-        cap = self.analysis.capacity
+        t, cap = self.t, self.analysis.capacity
         if cap is None:
-            return Section(self.t("h.capacity"), (self.t("n.capacity_none"),))
-        return Chart(plots.capacity_curve(cap, self.t), self.t("p.capacity"))
+            return Section(t("h.capacity_curve"), (t("n.capacity_none"),),
+                           guide=_guide(t, "g.capacity_curve"))
+        return Chart(plots.capacity_curve(cap, t), t("p.capacity"), t("h.capacity_curve"),
+                     _guide(t, "g.capacity_curve"))
 
     def stability(self) -> Section:
         t, st = self.t, self.analysis.stability
         if st is None:
-            return Section(t("h.stability"), (t("l.not_measured"),))
+            return Section(t("h.stability"), (t("l.not_measured"),), guide=_guide(t, "g.stability"))
         if st.stable:
             text = t("n.stable")
         elif st.stable is False:
@@ -451,15 +482,17 @@ class PhaseReport:
                             Cell(t.sig(tr.change_over_phase, t.unit(tr.unit)), True),
                             Cell(t.num(tr.p_value, 3) if tr.p_value is not None else "—", True),
                             t.yesno(tr.upward)) for tr in st.trends])
-        return Section(t("h.stability"), (text,), (kpis, trends))
+        return Section(t("h.stability"), (text,), (kpis, trends), guide=_guide(t, "g.stability"))
 
     def heap_plot(self) -> Chart:
-        return Chart(plots.worker_heap(self.data, self.analysis, self.t), self.t("p.heap"))
+        t = self.t
+        return Chart(plots.worker_heap(self.data, self.analysis, t), t("p.heap"), t("h.heap"),
+                     _guide(t, "g.heap"))
 
     def events(self) -> Section:
         t, a = self.t, self.analysis
         if not a.event_loss:
-            return Section(t("h.events"), (t("n.no_events"),))
+            return Section(t("h.events"), (t("n.no_events"),), guide=_guide(t, "g.events"))
         by_incident = {(i.event.kind, i.event.start): i for i in a.incidents if i.event}
         by_rebalance = {(r.kind, r.start): r for r in a.rebalances if r.trigger == "event"}
         by_burst = {b.start: b for b in a.bursts}
@@ -483,7 +516,7 @@ class PhaseReport:
             (t("l.rto"), Cell(kpi_text(t, rt.rto), True)),
             (t("l.rpo_s"), Cell(kpi_text(t, rt.rpo_seconds), True)),
             (t("l.rpo"), Cell(kpi_text(t, rt.rpo_records), True))])
-        return Section(t("h.events"), (), (events, restore))
+        return Section(t("h.events"), (), (events, restore), guide=_guide(t, "g.events"))
 
     def alerts(self) -> Section:
         """Each injected fault and the alert rules it raised: which fired, after how long
@@ -491,9 +524,10 @@ class PhaseReport:
         t, table = self.t, self.analysis.detection
         title = t("h.detection")
         if table is None:
-            return Section(title, (t("n.no_faults"),))
+            return Section(title, (t("n.no_faults"),), guide=_guide(t, "g.detection"))
         if not table.known:
-            return Section(title, (t("n.detection_missing"),), notes=(table.missing or "",))
+            return Section(title, (t("n.detection_missing"),), notes=(table.missing or "",),
+                           guide=_guide(t, "g.detection"))
         bound = table.bound_s
         intro = t("n.detection", bound=t.duration(bound), interval=t.duration(table.interval_s))
         tables = []
@@ -518,12 +552,12 @@ class PhaseReport:
                        f"{t.dt(ev.start, seconds=True)}{colon}{verdict}")
             tables.append(Table.of([t("l.alert"), t("l.fired_at"), t("l.detected_after")], rows,
                                    caption=caption, widths=(46, 30, 24)))
-        return Section(title, (intro,), tuple(tables))
+        return Section(title, (intro,), tuple(tables), guide=_guide(t, "g.detection"))
 
     def errors(self) -> Section:
         t, a = self.t, self.analysis
         if not a.errors:
-            return Section(t("h.errors"), (t("n.no_events"),))
+            return Section(t("h.errors"), (t("n.no_events"),), guide=_guide(t, "g.errors"))
         rows = [(e.event.target or t.event(e.event.kind), t.dt(e.event.start, seconds=True),
                  t.yesno(e.task_failed), Cell(kpi_text(t, e.errors_counted), True),
                  t.yesno(e.recovered), Cell(kpi_text(t, e.recovery), True),
@@ -531,12 +565,14 @@ class PhaseReport:
                 for e in a.errors]
         return Section(t("h.errors"), (), (Table.of(
             [t("l.event"), t("l.start"), t("l.task_failed"), t("l.errors_counted"),
-             t("l.recovered"), t("l.recovery"), t("l.needs_restart"), t("l.lost")], rows),))
+             t("l.recovered"), t("l.recovery"), t("l.needs_restart"), t("l.lost")], rows),),
+            guide=_guide(t, "g.errors"))
 
     def save(self) -> Section:
         """Write ``results.json`` (the phase's analysis and verdicts) into the output directory."""
         path = write_results(self.results, self.output_dir)
-        return Section(self.t("h.saved"), (self.t("n.saved", path=_shown(path)),), level=3)
+        return Section(self.t("h.saved"), (self.t("n.saved", path=_shown(path)), self.t("g.saved")),
+                       level=3)
 
     def to_dict(self) -> dict:
         return self.results.to_dict()
@@ -560,14 +596,17 @@ class ChangeReport:
                          [(Cell(t.status(r.overall.status), status=r.overall.status),
                            origin_text(t, r.origin))])
         return Section(f"{t('h.change')} — {self.campaign.campaign.name}", (text, verdict),
-                       (table,), level=1)
+                       (table,), level=1, guide=t("g.change"))
 
     def checks(self) -> Section:
-        return Section(self.t("l.check"), (), (verdict_table(self.t, self.result.checks, "l.check"),))
+        t = self.t
+        return Section(t("h.change_checks"), (), (verdict_table(t, self.result.checks, "l.check"),),
+                       guide=_guide(t, "g.change_checks"))
 
     def plot(self) -> Chart:
-        fig = plots.change_window(self.data, self.result, self.campaign.thresholds, self.t)
-        return Chart(fig, self.t("h.change"))
+        t = self.t
+        fig = plots.change_window(self.data, self.result, self.campaign.thresholds, t)
+        return Chart(fig, t("h.change"), t("h.change_plot"), t("g.change_plot"))
 
     def save(self) -> Section:
         """Write ``change.json`` (the checks with their evidence) into the output directory."""

@@ -79,6 +79,8 @@ def find_run(parent: Path, run: str | None) -> Path:
     path = Path(run)
     if not path.is_absolute() and not path.exists():
         path = parent / run
+    if not path.exists():
+        raise ParameterError(str(path), [("--run", "does not exist")])
     if not (path / "run.json").exists():
         raise ParameterError(str(path), [("--run", "not a run directory (no run.json)")])
     if path.name.endswith("-failed"):

@@ -59,6 +59,9 @@ TITLE_FR = {"smoke": "Test de fumée", "nominal": "Charge nominale", "latency": 
             "capacity": "Capacité maximale", "soak": "Endurance 24 h", "resilience": "Résilience",
             "errors": "Comportements en erreur"}
 TITLE_EN_SMOKE = "Smoke test"
+# the first sentence of the summary's guide, by hand (the catalogue's g.summary)
+GUIDE_FR = "Ce rapport analyse une phase de la campagne."
+GUIDE_EN = "This report analyses one phase of the campaign."
 
 BAD_CELL = "report.no_such_section()"
 
@@ -311,6 +314,8 @@ def test_html_reports_are_offline_codeless_and_in_french(demo_run):
         assert_offline_and_codeless(page, origin, ROOT / "notebooks" / f"{name}.ipynb")
         assert f"{TITLE_FR[phase]} — demo" in page, name
         assert f"<title>{name} — demo</title>" in page
+        # each section's heading and guide, in the campaign's language (French)
+        assert "<h2>Verdicts de la phase</h2>" in page and GUIDE_FR in page, name
         assert "data:image/png;base64," in page  # charts are embedded, not linked
 
 
@@ -350,6 +355,7 @@ def test_second_run_is_a_new_directory_and_leaves_the_first_untouched(demo_run, 
     assert "phases not in this run" in meta["decision"]
     page = (second / "01-smoke" / "01-smoke.html").read_text(encoding="utf-8")
     assert f"{TITLE_EN_SMOKE} — demo" in page and TITLE_FR["smoke"] not in page
+    assert "<h2>Phase verdicts</h2>" in page and GUIDE_EN in page and GUIDE_FR not in page
     english = comparable(open_phase(DEMO, "smoke", output_dir=tmp_path / "direct",
                                     lang="en").to_dict())
     assert read_json(second / "01-smoke" / RESULTS_FILE) == english

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 
 import math
+import warnings
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -30,7 +31,7 @@ from mm2report.analyses.latency import (baseline, block_bootstrap, latency_stats
 from mm2report.analyses.loss import message_loss
 from mm2report.analyses.operations import DECISION_DATE, GENERATED, certificates, error_behaviour
 from mm2report.analyses.projection import annual_projection
-from mm2report.analyses.stability import stability
+from mm2report.analyses.stability import stability, trend
 from mm2report.analyses.state import (EventRef, Incident, State, StateTimeline, availability,
                                       burst_recoveries, incidents, rebalances, restore_times,
                                       service_states)
@@ -834,6 +835,36 @@ def test_latency_percentiles_are_weighted_by_replicated_records():
                               [0.5, 0.99, 0.999]).tolist() == [100.0, 100.0, 1000.0]
 
 
+def test_latency_weights_near_the_float_limit_neither_overflow_nor_change_the_percentiles():
+    # Weights are relative: 92 records/s against 1/s, or 92e306 against 1e306, say the same.
+    # Summed as given, 1e306-scale rates overflow float64 (the bootstrap multiplies each by how
+    # many times a reading is drawn, then sums them): the cumulative weight becomes inf and
+    # every quantile the smallest reading. The same readings as above, at rates near the limit,
+    # must give the same percentiles and intervals, with no overflow warning.
+    values = [np.nan] + [100.0] * 8 + [1000.0]
+    normal = [0.0] + [1.0] * 8 + [92.0]
+    huge = [0.0] + [1e306] * 8 + [92e306]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert latency_stats(agg(values), traffic=agg(huge)).percentiles["p50"].value == 1000.0
+        assert weighted_quantiles(np.array([100.0, 1000.0]), np.array([99e306, 1e306]),
+                                  [0.5, 0.99, 0.999]).tolist() == [100.0, 100.0, 1000.0]
+        # 200 readings with a bootstrap: 180 at 1 record/s, the slowest 20 at 9/s (half the
+        # records): p50 = the 180th reading, p99 (356.4 of 360) = the 200th; the same rates
+        # times 2**1020 (1e307 records/s) must give the same percentiles and intervals
+        v = np.arange(1.0, 201.0)
+        w_small = np.where(v > 180, 9.0, 1.0)
+        w_big = w_small * 2.0 ** 1020
+        assert weighted_quantiles(v, w_big, [0.5, 0.99]).tolist() == \
+            weighted_quantiles(v, w_small, [0.5, 0.99]).tolist() == [180.0, 200.0]
+        small = block_bootstrap(v, [0.5, 0.99], w_small)
+        assert np.isfinite(small).all() and small[0, 0] < 180.0 < small[0, 1]
+        np.testing.assert_array_equal(block_bootstrap(v, [0.5, 0.99], w_big), small)
+    # a rate that is no number (inf) counts like a missing one: no weight
+    inf = [0.0] + [1.0] * 8 + [np.inf]
+    assert latency_stats(agg(values), traffic=agg(inf)).percentiles["p50"].value == 100.0
+
+
 def test_latency_completeness_counts_only_steps_with_traffic():
     values = [np.nan, 100.0, np.nan, 100.0, np.nan]
     assert latency_stats(agg(values), traffic=agg([0, 10, 0, 10, 0])).percentiles["p50"].completeness == 1.0
@@ -1035,6 +1066,29 @@ def test_heap_leak_is_an_upward_trend():
     assert heap.p_value < 0.01
     assert st.stable is False
     assert any("heap_after_gc trends upward" in p for p in st.problems)
+
+
+def test_trend_near_the_float_limit_is_the_same_trend_and_an_infinite_reading_none():
+    # 12 ten-minute buckets from -1 to +1 (slope 2 / (110 min) = 12/11 per hour), and the same
+    # times 2**1023: Theil-Sen's pairwise differences reach 2**1024 = inf there, unless taken
+    # on scaled values. Same p-value, the slope exactly 2**1023 times larger, no warning.
+    index = pd.date_range("2026-11-01", periods=12, freq="10min", tz="UTC")
+    small = pd.Series(np.linspace(-1.0, 1.0, 12), index=index)
+    kw = dict(reducer="median", metric="m", unit="", duration_s=3600.0, material=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        a = trend(small, **kw)
+        b = trend(small * 2.0 ** 1023, **kw)
+    assert a.slope_per_hour == pytest.approx(12 / 11) and a.upward is True
+    assert b.slope_per_hour == a.slope_per_hour * 2.0 ** 1023
+    assert (b.p_value, b.upward) == (a.p_value, a.upward)
+    # an infinite reading is no measurement: the trend is unknown, never "no rise"
+    broken = small.copy()
+    broken.iloc[5] = np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        c = trend(broken, **kw)
+    assert c.upward is None and c.slope_per_hour is None and c.p_value is None
 
 
 def test_lag_trend_and_lag_threshold():

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from mm2report.analyses.core import Evidence
 from mm2report.documents.i18n import MESSAGES, Texts
 from mm2report.documents.notebook import (NOTEBOOKS, Cell, Chart, PhaseReport, Section, Table,
-                                          _BADGE, open_phase, verdict_table)
+                                          _BADGE, html_text, open_phase, verdict_table)
 from mm2report.documents.results import RESULTS_FILE
 from mm2report.errors import ParameterError
 from mm2report.verdicts import Status, Verdict
@@ -131,7 +131,12 @@ def test_verdict_table_badges(t, texts):
     assert styles == [f"color:{_BADGE[s][0]};background:{_BADGE[s][1]}" for s in Status]
 
 
-def _check_chart_html(html: str, alt_escaped: str) -> bytes:
+def _check_chart_html(html: str, alt_escaped: str, heading: str = "") -> bytes:
+    """``heading``: the section HTML expected before the figure (a notebook chart's title and
+    guide), or none."""
+    before, tag, rest = html.partition('<figure class="mm2-chart"')
+    assert before == heading
+    html = tag + rest
     m = re.fullmatch(r'<figure class="mm2-chart"[^>]*><img src="data:image/png;base64,'
                      r'([A-Za-z0-9+/=]+)" alt="([^"]*)"[^>]*></figure>', html)
     assert m, html[:200]
@@ -158,8 +163,11 @@ def test_chart_html_embeds_a_png_with_alt_text():
 ])
 def test_real_chart_html(report, phase, method, lang):
     chart = getattr(report(phase, lang), method)()
-    assert isinstance(chart, Chart) and chart.alt
-    _check_chart_html(chart._repr_html_(), html.escape(chart.alt))
+    assert isinstance(chart, Chart) and chart.alt and chart.title and chart.guide
+    heading = Section(chart.title, level=2, guide=chart.guide)._repr_html_()
+    assert f"<h2>{html_text(chart.title)}</h2>" in heading
+    assert f'<p class="guide">{html_text(chart.guide)}</p>' in heading
+    _check_chart_html(chart._repr_html_(), html.escape(chart.alt), heading)
 
 
 # --------------------------------------------------------------------------------------------
@@ -182,6 +190,52 @@ def test_every_section_displays(report, shown, phase, lang):
             assert html.startswith('<div class="mm2">') and out.title in repr(out)
             assert set(Tags(html).tags) <= ALLOWED_TAGS, name
             assert "nan" not in re.sub(r"<[^>]+>", " ", html).lower().split(), name
+
+
+GUIDES = sorted(k for k in MESSAGES if k.startswith("g."))
+
+
+def _guides(t: Texts) -> set[str]:
+    """Every section guide of the catalogue, as the reader sees it in ``t``'s language."""
+    return {t(k, passed=t.status(Status.PASS), failed=t.status(Status.FAIL),
+              inconclusive=t.status(Status.INCONCLUSIVE)) for k in GUIDES}
+
+
+@pytest.mark.parametrize("phase", NOTEBOOKS)
+def test_every_section_has_a_heading_and_a_guide_in_the_readers_language(report, shown, phase):
+    guides = {"fr": _guides(FR), "en": _guides(EN)}
+    assert not guides["fr"] & guides["en"]  # every guide is translated
+    for name in (*METHODS, "save"):
+        seen = {}
+        for lang in ("fr", "en"):
+            out = report(phase, lang).save() if name == "save" else shown(phase, lang, name)
+            guide = out.paragraphs[-1] if name == "save" else out.guide
+            assert out.title and guide, (name, lang)
+            assert guide in guides[lang], (name, lang, guide)  # from the catalogue
+            assert "{" not in guide, (name, guide)  # every placeholder filled
+            assert guide in repr(out) and html_text(guide) in out._repr_html_(), name
+            seen[lang] = (out.title, guide)
+        assert seen["fr"][1] != seen["en"][1], name
+    verdicts = shown(phase, "fr", "verdicts").guide
+    assert all(FR.status(s) in verdicts for s in Status)  # the badges' own words
+
+
+def test_guides_name_the_verdict_words_of_their_language():
+    fr, en = _guides(FR), _guides(EN)
+    assert any("NON CONCLUANT" in g for g in fr) and not any("CONCLUANT" in g for g in en)
+    assert any("INCONCLUSIVE" in g for g in en)
+
+
+def test_change_sections_have_headings_and_guides(tmp_path):
+    from mm2report.documents.notebook import open_change
+
+    for lang, t in (("fr", FR), ("en", EN)):
+        check = open_change(None, "2026-11-17T17:55:00+01:00", output_dir=tmp_path / lang,
+                            lang=lang)
+        summary, checks, plot = check.summary(), check.checks(), check.plot()
+        assert summary.guide == t("g.change")
+        assert checks.title == t("h.change_checks") and checks.guide in _guides(t)
+        assert plot.title == t("h.change_plot") and plot.guide == t("g.change_plot")
 
 
 def _french_fragments() -> dict[str, str]:
@@ -208,7 +262,7 @@ FRENCH = _french_fragments()
 def _visible_text(shown) -> str:
     if isinstance(shown, Chart):
         texts = [t.get_text() for t in shown.figure.findobj(matplotlib.text.Text)]
-        return "\n".join([shown.alt, *texts])
+        return "\n".join([shown.alt, shown.title, shown.guide, *texts])
     return repr(shown)
 
 

@@ -235,16 +235,16 @@ def test_pair_comparator_detects_drift():
     assert pair_differences(nb, stripped) == []
 
     edited = copy.deepcopy(nb)
-    edited.cells[3].source = edited.cells[3].source.replace("report.verdicts()", "report.loss()")
-    assert pair_differences(nb, edited) == ["cell 3: source differs"]
+    edited.cells[2].source = edited.cells[2].source.replace("report.verdicts()", "report.loss()")
+    assert pair_differences(nb, edited) == ["cell 2: source differs"]
 
     untagged = copy.deepcopy(nb)
-    untagged.cells[1].metadata["tags"] = []
-    assert pair_differences(nb, untagged) == ["cell 1: tags ['parameters'] != []"]
+    untagged.cells[0].metadata["tags"] = []
+    assert pair_differences(nb, untagged) == ["cell 0: tags ['parameters'] != []"]
 
     retyped = copy.deepcopy(nb)
     retyped.cells[0].cell_type = "raw"
-    assert "cell 0: type markdown != raw" in pair_differences(nb, retyped)
+    assert "cell 0: type code != raw" in pair_differences(nb, retyped)
 
     shorter = copy.deepcopy(nb)
     del shorter.cells[4]
@@ -255,11 +255,47 @@ def test_pair_comparator_detects_drift():
     assert pair_differences(nb, swapped)
 
 
+def narrative_problems(nb) -> list[str]:
+    """Text a notebook would show in one language only: markdown or raw cells, and comments in
+    code cells other than the parameters cell (the first code cell). The headings and the
+    narrative come from the library, in the campaign's language or ``lang``."""
+    problems, code = [], 0
+    for n, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            problems.append(f"cell {n}: {cell.cell_type} cell (narrative belongs in mm2report)")
+            continue
+        code += 1
+        comments = [line for line in cell.source.splitlines() if line.lstrip().startswith("#")]
+        if code > 1 and comments:
+            problems.append(f"cell {n}: comment {comments[0]!r} (narrative belongs in mm2report)")
+    return problems
+
+
+@pytest.mark.parametrize("stem", [*NOTEBOOKS.values(), "validate-change", "deliverables"])
+@pytest.mark.parametrize("reader", [read_ipynb, read_py], ids=["ipynb", "py"])
+def test_notebooks_hold_no_narrative_of_their_own(stem, reader):
+    assert narrative_problems(reader(stem)) == []
+
+
+def test_narrative_checker_sees_markdown_and_comments():
+    nb = read_ipynb("01-smoke")
+    assert narrative_problems(nb) == []
+    titled = copy.deepcopy(nb)
+    titled.cells.insert(0, nbformat.v4.new_markdown_cell("# MM2 validation — smoke phase"))
+    assert narrative_problems(titled) == ["cell 0: markdown cell (narrative belongs in mm2report)"]
+    commented = copy.deepcopy(nb)
+    commented.cells[2].source = "# Service state over the phase.\n" + commented.cells[2].source
+    assert narrative_problems(commented) == [
+        "cell 2: comment '# Service state over the phase.' (narrative belongs in mm2report)"]
+    params = copy.deepcopy(nb)  # the parameters cell documents its parameters
+    params.cells[0].source = "# the campaign file\n" + params.cells[0].source
+    assert narrative_problems(params) == []
+
+
 @pytest.mark.parametrize("stem", NOTEBOOKS.values())
 @pytest.mark.parametrize("reader", [read_ipynb, read_py], ids=["ipynb", "py"])
 def test_layout_and_parameters_cell(stem, reader):
     nb = reader(stem)
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.strip()
     tagged = [n for n, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, "exactly one cell tagged parameters"
     cells = code_cells(nb)
