@@ -78,6 +78,7 @@ def _commands(work: Path, prometheus_url: str | None = None) -> dict[str, list[s
         "run": ["run", DEMO, "--phase", "smoke", "--outputs", out],
         "report": ["report", DEMO, "--outputs", out, "--no-pdf"],
         "compare": ["compare", DEMO, DEMO],
+        "alerts": ["alerts", DEMO],
         "validate-change": ["validate-change", DEMO, "--at", AT, "--outputs", out],
         "simulate": ["simulate", str(REPO / "scenarios" / "small.yml"), "--out",
                      str(work / "simulated")],
