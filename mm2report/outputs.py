@@ -44,6 +44,20 @@ def writing(what: str, where: str | os.PathLike) -> Iterator[None]:
         raise OutputError(describe(what, where, exc)) from None
 
 
+@contextmanager
+def staged(what: str, staging: Path) -> Iterator[None]:
+    """The block builds ``staging`` (a partial directory): when it fails, the partial is
+    removed, and an ``OSError`` becomes one :class:`OutputError` naming ``what``."""
+    try:
+        yield
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(describe(what, staging, exc)) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
 def check_directory(directory: Path, what: str) -> None:
     """Fail early, before long work, when ``directory`` cannot receive ``what`` (it is not a
     directory, or is read-only or immutable); a full disk shows only when written."""

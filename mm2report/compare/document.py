@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import os
-import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -243,7 +242,7 @@ def write_document(comparison: Comparison, out_dir: str | os.PathLike, *, langs=
     """Write ``comparaison-<lang>.html`` (and ``.pdf``) for every language into a new
     directory ``out_dir`` (built in a hidden sibling and renamed; never overwritten)."""
     from ..errors import Mm2ReportError, OutputError, ParameterError
-    from ..outputs import describe, publish_dir, remove_stale_partials
+    from ..outputs import describe, publish_dir, remove_stale_partials, staged
     from ..redact import redact_file_text
     from ..documents.report import chromium, page, pdf_tools, print_pdf
 
@@ -261,7 +260,7 @@ def write_document(comparison: Comparison, out_dir: str | os.PathLike, *, langs=
         raise OutputError(describe("the comparison", out.parent, exc)) from None
     remove_stale_partials(out.parent, f".{out.name}.partial-*")  # of a killed process
     staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    try:
+    with staged("the comparison", staging):
         staging.mkdir()
         for lang in langs:
             rep = comparison_report(comparison, lang, tz)
@@ -284,12 +283,6 @@ def write_document(comparison: Comparison, out_dir: str | os.PathLike, *, langs=
         except FileExistsError:
             raise ParameterError(str(out), [("--report", "already exists; nothing is "
                                                          "overwritten")]) from None
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(describe("the comparison", staging, exc)) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return out
 
 

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import Mm2ReportError, OutputError, ParameterError
-from ..outputs import (describe, new_partial_dir, numbered, publish_dir, remove_stale_partials,
+from ..outputs import (new_partial_dir, numbered, publish_dir, remove_stale_partials, staged,
                        writing)
 from ..paths import NOTEBOOKS, OUTPUTS
 from ..redact import redact_file_text, register_campaign, scrub_tree
@@ -285,7 +285,7 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
     with writing("the deliverables", run_dir):
         remove_stale_partials(run_dir)  # of a report killed before it finished
         staging = new_partial_dir(run_dir, base)
-    try:
+    with staged("the deliverables", staging):
         running = f"{campaign.campaign.client or ''} — {campaign.campaign.name} — {date_text}"
         page_label = "Page"  # the same word in French and English
         files = []
@@ -328,12 +328,6 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
         scrub_tree(staging)
         # the first free name when renamed: two reports of one run at once both succeed
         final = publish_dir(staging, numbered(base))
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(describe("the deliverables", staging, exc)) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return ReportBuild(final, [d.key for d in docs], bool(browser),
                        ("GO" if decision.go else "NO-GO") + f" ({decision.reason})")
 

@@ -141,10 +141,9 @@ def test_false_significant_calls_over_20_seed_pairs_stay_near_the_level(analyses
     assert loose / loose_calls > FALSE_SHARE_BOUND, (loose, loose_calls)
 
 
-def test_cli_compares_two_campaign_files_and_writes_the_documents(shared, tmp_path, capsys):
+def _campaign_files(shared, tmp_path) -> list[str]:
+    """The reference and tuned campaigns as files reading the shared server."""
     import yaml
-
-    from mm2report.cli import main
 
     files = []
     for spec in (REFERENCE, TUNED):
@@ -152,6 +151,13 @@ def test_cli_compares_two_campaign_files_and_writes_the_documents(shared, tmp_pa
         path.write_text(yaml.safe_dump({**shared.campaigns[spec],
                                         "source": {"url": shared.server.url}}))
         files.append(str(path))
+    return files
+
+
+def test_cli_compares_two_campaign_files_and_writes_the_documents(shared, tmp_path, capsys):
+    from mm2report.cli import main
+
+    files = _campaign_files(shared, tmp_path)
     out = tmp_path / "comparison.json"
     doc = tmp_path / "doc"
     code = main(["compare", *files, "--json", str(out), "--report", str(doc)])
@@ -223,16 +229,10 @@ def test_the_comparison_notebook_shows_the_document(shared, tmp_path):
     from pathlib import Path
 
     import nbformat
-    import yaml
 
     from mm2report.compare.document import write_document
 
-    files = []
-    for spec in (REFERENCE, TUNED):
-        path = tmp_path / f"{spec.seed}.yml"
-        path.write_text(yaml.safe_dump({**shared.campaigns[spec],
-                                        "source": {"url": shared.server.url}}))
-        files.append(str(path))
+    files = _campaign_files(shared, tmp_path)
     root = Path(__file__).resolve().parents[2]
     out = tmp_path / "compare.ipynb"
     r = subprocess.run([str(Path(sys.executable).parent / "papermill"),
