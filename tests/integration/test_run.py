@@ -56,7 +56,8 @@ TIMEOUT = 300
 # Report titles of the phases, as a reader sees them (stated here, not read from
 # mm2report.documents.i18n).
 TITLE_FR = {"smoke": "Test de fumée", "nominal": "Charge nominale", "latency": "Latence",
-            "capacity": "Capacité maximale", "soak": "Endurance 24 h", "resilience": "Résilience",
+            "capacity": "Capacité maximale", "soak": "Endurance 24\u00a0h",  # no break in "24 h"
+            "resilience": "Résilience",
             "errors": "Comportements en erreur"}
 TITLE_EN_SMOKE = "Smoke test"
 # the first sentence of the summary's guide, by hand (the catalogue's g.summary)
