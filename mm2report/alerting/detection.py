@@ -19,13 +19,12 @@ evaluates at its own offset within the interval, and the range queries at epoch 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
-from ..analyses.core import Evidence
+from ..analyses.core import Evidence, ts, window
 from ..analyses.state import EventRef, State, StateTimeline
 from ..errors import SnapshotError
 from ..sources.base import MetricSource, QueryResult
@@ -172,18 +171,13 @@ class DetectionTable:
         return self.missing is None
 
 
-def _utc(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
-
-
 def _known_share(timeline: StateTimeline | None, start: datetime, end: datetime) -> float:
     if timeline is None or len(timeline.frame) == 0:
         return 0.0
-    frame = timeline.frame
-    w = frame[(frame.index > pd.Timestamp(start)) & (frame.index <= pd.Timestamp(end))]
+    w = window(timeline.frame["state"], start, end)
     if len(w) == 0:
         return 0.0
-    return float((w["state"] != State.UNKNOWN.value).mean())
+    return float((w != State.UNKNOWN.value).mean())
 
 
 def detections(phase: str, events: Sequence[EventRef], evaluations: Evaluations, *,
@@ -206,7 +200,7 @@ def detections(phase: str, events: Sequence[EventRef], evaluations: Evaluations,
         rules = []
         for alert in FAULT_RULES:
             first = next((t for t in firings.get(alert, []) if t0 <= t < t1), None)
-            rules.append(RuleDetection(alert, _utc(first) if first is not None else None,
+            rules.append(RuleDetection(alert, ts(first) if first is not None else None,
                                        float(first - t0) if first is not None else None))
         fired = [r for r in rules if r.after_s is not None]
         best = min(fired, key=lambda r: r.after_s) if fired else None
@@ -217,15 +211,11 @@ def detections(phase: str, events: Sequence[EventRef], evaluations: Evaluations,
                              _known_share(timeline, ev.start,
                                           ev.start + timedelta(seconds=bound_s)),
                              note.alert if note else None,
-                             _utc_f(note.fired_at) if note else None,
-                             _utc_f(note.received_at) if note else None))
+                             ts(note.fired_at) if note else None,
+                             ts(note.received_at) if note else None))
     evidence = tuple(Evidence.of(r) for r in evaluations.results.values())
     return DetectionTable(phase, bound_s, evaluations.interval_s, tuple(out), evidence,
                           notifications_checked=evaluations.notifications is not None)
-
-
-def _utc_f(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
 
 
 __all__ = ["Detection", "DetectionTable", "Evaluations", "FAULT_KINDS", "RuleDetection",

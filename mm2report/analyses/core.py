@@ -22,7 +22,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from ..sources.base import QueryResult
+from ..sources.base import QueryResult, grid
 
 
 @dataclass(frozen=True)
@@ -147,9 +147,7 @@ def on_grid(series: pd.Series, result: QueryResult) -> pd.Series:
     the share of the *grid* that holds data."""
     if result.step <= 0 or result.end < result.start:
         return series
-    first, last = int(seconds(result.start)), int(seconds(result.end))
-    steps = pd.DatetimeIndex(pd.to_datetime(np.arange(first, last + 1, result.step), unit="s",
-                                            utc=True), name="ts")
+    steps = grid(int(seconds(result.start)), int(seconds(result.end)), result.step)
     if len(steps) > 1_000_000 or steps.isin(series.index).all():
         return series
     return series.reindex(series.index.union(steps).rename("ts"))
