@@ -213,8 +213,9 @@ def worst(kpis: Iterable[Kpi], name: str, unit: str, reason: str) -> Kpi:
         return missing(name, unit, reason)
     top = max(known, key=lambda k: k.value)
     comp = min(k.completeness for k in kpis) if len(known) == len(kpis) else 0.0
+    unmeasured = tuple(n for k in kpis if not k.known for n in k.notes)
     return Kpi(name, top.value, unit, top.ci, tuple(e for k in known for e in k.evidence), comp,
-               top.notes)
+               top.notes + unmeasured)
 
 
 def recovery_incidents(found: Iterable[Incident]) -> tuple[Incident, ...]:
@@ -249,7 +250,9 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
     restore = restore_times(recovery_incidents(all_incidents), evidence,
                             known_share=(total - unknown) / judged if judged > 0 else 0.0)
     degraded = sum(p.availability.degraded_s for p in analysed.values())
-    avail = availability_of(total, down, unknown, degraded, th.availability_pct, evidence)
+    # a phase not analysed is time whose state nobody read: unknown, not up
+    avail = availability_of(judged, down, unknown + unread, degraded, th.availability_pct,
+                            evidence)
     # error-scenario outages last until the tester acts: left out of the projection as of MTTR
     projection = annual_projection(recovery_incidents(all_incidents),
                                    campaign_hours=(total - unknown) / 3600,
@@ -261,13 +264,19 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
     lat = analysed.get("latency")
     base = lat.baseline if lat is not None and lat.baseline is not None else missing(
         "latency_baseline", "ms", "no baseline window in the latency phase")
+    # the worst of the steady and load phases is only known when every one was read: a phase
+    # of the campaign left out of the analysis counts as a KPI not measured
+    unread_phases = [n for n, _ in campaign.phases.items() if n not in analysed]
     load_max = [p.latency.maximum for n, p in analysed.items() if n in LOAD_PHASES]
+    load_max += _unread("latency_max", "ms",
+                        [n for n in unread_phases if n in LOAD_PHASES or n == "capacity"])
     cap = analysed.get("capacity")
     if cap is not None and cap.capacity is not None:
         for s in cap.capacity.steps:
             if s.sustained and s.latency_p99_ms is not None:
                 load_max.append(_step_max(cap, s))
     steady = [p for n, p in analysed.items() if n in STEADY_PHASES]
+    steady_unread = [n for n in unread_phases if n in STEADY_PHASES]
     workers = worst([p.workers_max for p in analysed.values() if p.workers_max], "workers",
                      "workers", "no worker reading")
     tl_expected = next((p.timeline.expected_tasks for p in analysed.values()
@@ -283,10 +292,12 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
         projection=projection, certificates=certs, latency_baseline=base,
         latency_max_under_load=worst(load_max, "latency_max_under_load", "ms",
                                       "no load phase analysed"),
-        steady_latency_p99=worst([p.latency.percentiles["p99"] for p in steady],
-                                  "latency_p99_steady", "ms", "no steady-load phase analysed"),
-        steady_lag_max=worst([p.lag_max for p in steady], "lag_max_steady", "records",
-                              "no steady-load phase analysed"),
+        steady_latency_p99=worst([p.latency.percentiles["p99"] for p in steady]
+                                 + _unread("latency_p99", "ms", steady_unread),
+                                 "latency_p99_steady", "ms", "no steady-load phase analysed"),
+        steady_lag_max=worst([p.lag_max for p in steady]
+                             + _unread("lag_max", "records", steady_unread),
+                             "lag_max_steady", "records", "no steady-load phase analysed"),
         expected_tasks=expected, workers=workers, rules_checked=rules is not None)
     crit = V.criteria(analysis, campaign, rules)
     sla_v = V.sla(analysis, campaign)
@@ -294,11 +305,18 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
                                "decision": V.decide(crit)})
 
 
+def _unread(name: str, unit: str, phases: Iterable[str]) -> list[Kpi]:
+    """A KPI not measured for each campaign phase left out of the analysis."""
+    return [missing(name, unit, f"phase {n!r} not analysed") for n in phases]
+
+
 def _step_max(cap: PhaseAnalysis, step) -> Kpi:
     """Highest latency reading of a capacity step (the timeline keeps the readings)."""
     w = window(cap.timeline.frame["latency_max_ms"], step.analysed_from, step.analysed_to)
-    if w.notna().any():
-        return Kpi("latency_max", float(w.max()), "ms", evidence=cap.latency.maximum.evidence,
+    if w.notna().any():  # the evidence is the step's window, not the whole phase's
+        evidence = tuple(replace(e, start=step.analysed_from, end=step.analysed_to)
+                         for e in cap.latency.maximum.evidence)
+        return Kpi("latency_max", float(w.max()), "ms", evidence=evidence,
                    completeness=float(w.notna().mean()))
     return missing("latency_max", "ms", "no reading in the step")
 

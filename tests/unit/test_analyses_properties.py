@@ -1396,6 +1396,51 @@ def test_less_data_never_turns_a_verdict_into_pass(data):
             assert v.completeness == 1.0, v
 
 
+def _breached(c, name: str, query: str, value: float, rows: slice) -> dict[str, pd.DataFrame]:
+    ranges = good_ranges(c, name)
+    f = ranges[query].copy()
+    f.iloc[rows, :] = value
+    return {**ranges, query: f}
+
+
+@pytest.mark.parametrize("dropped", PHASES)
+def test_a_phase_left_out_of_the_analysis_never_turns_a_line_into_pass(dropped):
+    """The campaign-wide worst of the steady and load phases (SLA latency and lag, latency under
+    load) and the availability are only known when every phase was read: with a latency breach
+    in the latency phase, an outage in the nominal one, and one phase left out (``analyse
+    --phase``), no line moves to PASS and the campaign's time not read counts as unknown."""
+    c = CAMPAIGNS[4]
+    ranges = {n: good_ranges(c, n) for n in PHASES}
+    ranges["latency"] = _breached(c, "latency", "latency_max", 9000.0, slice(5, 40))
+    ranges["nominal"] = _breached(c, "nominal", "tasks_running", 1.0, slice(5, 60))
+    full = {n: analyse_phase(c, phase_data(c, n, r)) for n, r in ranges.items()}
+    before = combine_phases(c, full, "test", RULES)
+    after = combine_phases(c, {n: p for n, p in full.items() if n != dropped}, "test", RULES)
+    was, now = _verdicts(before), _verdicts(after)
+    assert was["sla-latency"].status is Status.FAIL
+    moved = [k for k in was if was[k].status is not Status.PASS and now[k].status is Status.PASS]
+    assert not moved
+    assert not after.decision.go
+    read = sum(p.availability.total_s for n, p in full.items() if n != dropped)
+    assert after.availability.total_s == before.availability.total_s
+    assert after.availability.unknown_s >= before.availability.total_s - read
+    if dropped in ("nominal", "latency", "soak"):
+        for kpi in (after.steady_latency_p99, after.steady_lag_max, after.latency_max_under_load):
+            assert kpi.completeness < 1.0 and f"phase {dropped!r} not analysed" in kpi.notes
+
+
+def test_latency_under_load_cites_each_capacity_step_not_the_whole_phase():
+    """The maximum latency under load reads the sustained capacity steps (after warm-up), not
+    the whole capacity phase: its evidence names each step's analysed window."""
+    c = CAMPAIGNS[4]
+    ca = combine_phases(c, {n: analyse_phase(c, phase_data(c, n)) for n in PHASES}, "test", RULES)
+    cap = c.phase("capacity")
+    cited = [(e.start, e.end) for e in ca.latency_max_under_load.evidence
+             if cap.start <= e.start < cap.end]
+    steps = [(s.start + cap.warmup, s.end) for s in cap.steps]
+    assert cited == steps
+
+
 def test_impossible_values_are_data_errors_not_incidents():
     """The issue's case: every reading of the resilience phase cycling NaN, +inf, -inf, 1e308,
     -1, 0. Nothing is measured on it (no RPO of 1e308 records), nothing passes."""
