@@ -477,7 +477,7 @@ def summarise(a) -> dict:
             line += (f", error '{e.event.target}': failed={e.task_failed} errors "
                      f"{v(e.errors_counted)} recovery {v(e.recovery)} s")
         phases[name] = line
-    return {"decision": ("GO" if a.decision.go else "NO-GO") + f": {a.decision.reason}",
+    return {"decision": ("GO" if a.decision.go else "NOGO") + f": {a.decision.reason}",
             "criteria": {c.id: c.status.value for c in a.criteria},
             "incidents": [f"{i.phase} {i.cause} {i.duration_s:.1f} s "
                           f"({i.event.kind if i.event else 'unlinked'})" for i in a.incidents],

@@ -2,7 +2,7 @@
 
 Validated as strictly as the campaign parameters (unknown keys refused, one ``(field, reason)``
 per problem). An action's status follows from its steps unless it is ``blocked``; an open P0
-action ("Actions Bloquantes Production") makes the production decision NO-GO even when every
+action ("Actions Bloquantes Production") makes the production decision NOGO even when every
 test criterion passes (:func:`production_decision`).
 """
 
@@ -243,7 +243,7 @@ class ProductionDecision:
 def production_decision(tests_go: bool, tests_reason: str, plan: ActionPlan | None) -> ProductionDecision:
     blocking = plan.open_p0 if plan is not None else ()
     if not tests_go:
-        reason = f"tests NO-GO ({tests_reason})"
+        reason = f"tests NOGO ({tests_reason})"
     elif blocking:
         reason = "tests GO, but open P0 actions: " + ", ".join(a.id for a in blocking)
     else:

@@ -37,6 +37,7 @@ from .errors import OutputError, ParameterError
 from .outputs import describe, new_partial_dir, publish_dir, remove_stale_partials, writing
 from .redact import redact, register_campaign, scrub_tree
 from .paths import NOTEBOOK_DIR, NOTEBOOKS, OUTPUTS
+from .verdicts import decision_word
 
 TEMPLATES = Path(__file__).resolve().parent / "documents" / "templates"
 TEMPLATE = "mm2report-offline"
@@ -439,7 +440,7 @@ def run_campaign(params: str | os.PathLike, phases: Sequence[str] | None = None,
             read = [read_results(staging.path / j.name / RESULTS_FILE) for j in todo]
             analysis = combine_run(campaign, read)
             d = analysis.decision
-            decision = ("GO" if d.go else "NO-GO") + f" ({d.reason})"
+            decision = f"{decision_word(d.go)} ({d.reason})"
             origin = analysis.origin  # for a snapshot, with its manifest's sha256
             if set(chosen) != set(defined):
                 decision += f"; phases not in this run: {', '.join(sorted(set(defined) - set(chosen)))}"

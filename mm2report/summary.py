@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .documents.i18n import MESSAGES
 from .params import CHECKLIST_ITEMS, format_duration
+from .verdicts import GO_WORDS, decision_word
 
 if TYPE_CHECKING:
     from .params import Campaign
@@ -161,12 +161,12 @@ def analysis_summary(a, c: "Campaign") -> str:
             lines.append(f"    {verdict}" + (f": {'; '.join(st.problems)}" if st.problems else ""))
     lines.append("  GO/NOGO criteria:")
     for v in a.criteria:
-        go = MESSAGES[f"go.{v.status.value}"][1]  # the decision document's words
+        go = GO_WORDS[v.status]  # the decision document's words
         lines.append(f"    {v.id:>2}. {v.title:<38} {go:<12} {v.reason[:160]}")
     lines.append("  SLA and thresholds:")
     for v in a.sla:
         lines.append(f"    {v.title:<20} {v.status.value:<12} measured {_num(v.value, v.unit)}, "
                      f"objective {v.threshold}")
     d = a.decision
-    lines.append(f"  Decision: {'GO' if d.go else 'NO-GO'} ({d.reason})")
+    lines.append(f"  Decision: {decision_word(d.go)} ({d.reason})")
     return "\n".join(lines)

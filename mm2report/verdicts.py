@@ -53,6 +53,16 @@ class Status(str, Enum):
     INCONCLUSIVE = "INCONCLUSIVE"
 
 
+#: A GO/NOGO criterion's verdict in the decision's words (the documents' English; French is in
+#: the message catalogue). SLA lines keep PASS / FAIL / INCONCLUSIVE.
+GO_WORDS: dict[Status, str] = {Status.PASS: "GO", Status.FAIL: "NOGO",
+                               Status.INCONCLUSIVE: "INCONCLUSIVE"}
+
+
+def decision_word(go: bool) -> str:
+    return "GO" if go else "NOGO"
+
+
 @dataclass(frozen=True)
 class Verdict:
     id: str
@@ -617,9 +627,10 @@ def decide(criteria_: Sequence[Verdict]) -> Decision:
     if go:
         reason = "all ten criteria are GO"
     else:
-        reason = ", ".join(f"criterion {v.id} {v.status.value}" for v in blocking) or "criteria missing"
+        reason = (", ".join(f"criterion {v.id} {GO_WORDS[v.status]}" for v in blocking)
+                  or "criteria missing")
     return Decision(go, tuple(criteria_), blocking, reason)
 
 
-__all__ = ["CRITERIA", "Decision", "Status", "Verdict", "combine", "compare", "criteria",
-           "decide", "fact", "sla"]
+__all__ = ["CRITERIA", "GO_WORDS", "Decision", "Status", "Verdict", "combine", "compare",
+           "criteria", "decide", "decision_word", "fact", "sla"]

@@ -26,6 +26,7 @@ from ..outputs import (new_partial_dir, numbered, publish_dir, remove_stale_part
                        writing)
 from ..paths import NOTEBOOKS, OUTPUTS
 from ..redact import redact_file_text, register_campaign, scrub_tree
+from ..verdicts import decision_word
 
 CSS = """
 @page { size: A4; margin: 20mm 14mm 18mm;
@@ -329,7 +330,7 @@ def build_report(params: str | os.PathLike, run: str | None = None, *, lang: str
         # the first free name when renamed: two reports of one run at once both succeed
         final = publish_dir(staging, numbered(base))
     return ReportBuild(final, [d.key for d in docs], bool(browser),
-                       ("GO" if decision.go else "NO-GO") + f" ({decision.reason})")
+                       f"{decision_word(decision.go)} ({decision.reason})")
 
 
 __all__ = ["Deliverables", "ReportBuild", "build_report", "find_run", "open_deliverables",

@@ -132,7 +132,7 @@ def test_embedded_demo_snapshot_gives_the_same_analysis_offline():
     # the demo's alert rules were recorded with the snapshot; its rollback was never tested
     assert analysis.rules_checked
     assert [v.status for v in analysis.criteria[8:]] == [Status.PASS, Status.FAIL]
-    assert not analysis.decision.go and analysis.decision.reason == "criterion 10 FAIL"
+    assert not analysis.decision.go and analysis.decision.reason == "criterion 10 NOGO"
 
 
 def test_cli_analyse_prints_the_decision_and_writes_the_json_once(tmp_path, capsys):
@@ -140,9 +140,9 @@ def test_cli_analyse_prints_the_decision_and_writes_the_json_once(tmp_path, caps
 
     params = str(ROOT / "parameters" / "demo.yml")
     out = tmp_path / "analysis.json"
-    assert cli.main(["analyse", params, "--json", str(out)]) == 0  # NO-GO is a result, not an error
+    assert cli.main(["analyse", params, "--json", str(out)]) == 0  # NOGO is a result, not an error
     text = capsys.readouterr().out
-    assert "Decision: NO-GO (criterion 10 FAIL)" in text
+    assert "Decision: NOGO (criterion 10 NOGO)" in text
     assert "max tested 11,002 records/s, recommended 7,701 records/s" in text
     saved = json.loads(out.read_text())
     assert saved["schema_version"] == 1

@@ -126,7 +126,7 @@ def test_decision_is_nogo_with_the_blocking_points_and_open_p0_actions(demo):
     for a in plan.open_p0:
         assert a.id in text
     assert "ACT-001 Tester la procédure de rollback" in " ".join(text.split())  # criterion 10's fix
-    assert "production decision: NO-GO" in stdout
+    assert "production decision: NOGO" in stdout
 
 
 def test_open_p0_blocks_production_even_when_every_test_passes(tmp_path):
@@ -143,7 +143,7 @@ def test_open_p0_blocks_production_even_when_every_test_passes(tmp_path):
     assert cli("run", params, "--outputs", tmp_path / "out").returncode == 0
     r = cli("report", params, "--outputs", tmp_path / "out", "--lang", "en", "--no-pdf")
     assert r.returncode == 0, r.stderr
-    assert "NO-GO (tests GO, but open P0 actions: ACT-001, ACT-002)" in r.stdout
+    assert "NOGO (tests GO, but open P0 actions: ACT-001, ACT-002)" in r.stdout
     (run,) = (tmp_path / "out" / "demo").iterdir()
     page = (run / "deliverables-en" / "decision-go-nogo.html").read_text()
     assert "NOGO" in page and "Production GO/NOGO decision" in page

@@ -1,5 +1,5 @@
 """Every number of the technical sheet and of the SLA report, recomputed from the run's raw
-``results.json`` files; the production decision against the rule "NO-GO whenever a criterion is
+``results.json`` files; the production decision against the rule "NOGO whenever a criterion is
 FAIL or INCONCLUSIVE or a P0 action is open".
 
 The expected values are computed here from ``json.load`` of the results files (never through
@@ -663,7 +663,7 @@ def test_decision_is_nogo_whenever_a_criterion_is_not_pass_or_a_p0_is_open(
     assert r.returncode == 0, r.stderr
     (line,) = [x for x in r.stdout.splitlines() if x.startswith("production decision: ")]
     decision = line.removeprefix("production decision: ")
-    assert decision.split(" ", 1)[0] == ("GO" if go else "NO-GO"), line
+    assert decision.split(" ", 1)[0] == ("GO" if go else "NOGO"), line
     for c in not_pass:
         assert f"criterion {c} {criteria[c]}" in decision, line
     named = set(re.findall(r"ACT-\d+", decision))
@@ -690,8 +690,8 @@ def test_decision_is_nogo_whenever_a_criterion_is_not_pass_or_a_p0_is_open(
 
 
 def test_demo_cli_decision_line_in_both_languages(demo):
-    """The demo as is: criterion 10 FAIL and two open P0 actions, whatever the language."""
+    """The demo as is: criterion 10 NOGO and two open P0 actions, whatever the language."""
     _, stdout = demo
     for lang in ("fr", "en"):
-        assert ("production decision: NO-GO (tests NO-GO (criterion 10 FAIL); open P0 actions: "
+        assert ("production decision: NOGO (tests NOGO (criterion 10 NOGO); open P0 actions: "
                 "ACT-001, ACT-002)") in stdout[lang]

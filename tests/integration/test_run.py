@@ -110,7 +110,7 @@ def tree_state(root: Path) -> dict[str, tuple]:
 
 def decision_text(campaign_analysis) -> str:
     d = campaign_analysis.decision
-    return ("GO" if d.go else "NO-GO") + f" ({d.reason})"
+    return ("GO" if d.go else "NOGO") + f" ({d.reason})"
 
 
 def code_lines(notebook: Path) -> list[str]:
@@ -302,7 +302,7 @@ def test_results_files_combine_into_the_campaign_evaluate_gives(demo_run):
                                       for name in NOTEBOOKS.values()])
     assert comparable(combined.to_dict()) == comparable(expected.to_dict())
     decision = decision_text(expected)
-    assert decision == "NO-GO (criterion 10 FAIL)"  # what the demo is built to show
+    assert decision == "NOGO (criterion 10 NOGO)"  # what the demo is built to show
     meta = json.loads((demo_run.path / "run.json").read_text(encoding="utf-8"))
     assert meta["decision"] == decision
     assert f"decision: {decision}" in demo_run.proc.stdout

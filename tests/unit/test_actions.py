@@ -66,9 +66,9 @@ def test_a_done_p0_does_not_block_and_failed_tests_always_block():
     done = action("ACT-001", "P0", steps=[{"title": "a", "status": "done"}])
     p = validate_plan(plan(done))
     assert production_decision(True, "", p).go
-    assert not production_decision(False, "criterion 3 FAIL", p).go
+    assert not production_decision(False, "criterion 3 NOGO", p).go
     assert production_decision(True, "", None).go
-    assert not production_decision(False, "criterion 3 FAIL", None).go
+    assert not production_decision(False, "criterion 3 NOGO", None).go
 
 
 @pytest.mark.parametrize("mutate, field, words", [

@@ -1392,7 +1392,7 @@ def test_decide_is_go_only_when_all_ten_pass():
     d = V.decide(_ten(["PASS"] * 9 + ["INCONCLUSIVE"]))
     assert d.go is False and [v.id for v in d.blocking] == ["10"]
     d = V.decide(_ten(["PASS"] * 4 + ["FAIL"] + ["PASS"] * 5))
-    assert d.go is False and "criterion 5 FAIL" in d.reason
+    assert d.go is False and "criterion 5 NOGO" in d.reason
     assert V.decide(_ten(["PASS"] * 9)).go is False  # a criterion missing
     assert V.decide([]).go is False
 
