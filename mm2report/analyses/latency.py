@@ -32,6 +32,15 @@ from ..sources.base import QueryResult
 from .core import Evidence, Kpi, aggregate, missing, window
 
 QUANTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99, "p99.9": 0.999}
+#: Readings a percentile's interval needs beyond it on each side (``n * (1 - q)`` and ``n * q``):
+#: the bootstrap of an extreme percentile of fewer readings only resamples the few highest and
+#: gives an interval too narrow to trust (a p99 needs 1,000 readings, about 4 h at 15 s).
+MIN_TAIL = 10
+
+
+def has_interval(n: int, q: float) -> bool:
+    """Whether ``n`` readings are enough for an interval of the ``q`` percentile."""
+    return n * min(q, 1 - q) >= MIN_TAIL - 1e-9  # 1000 x (1 - 0.99) is 10 give or take
 RESAMPLES = 1000
 SEED = 20261121
 
@@ -144,9 +153,13 @@ def latency_stats(latency_max: QueryResult, *, start: datetime | None = None,
         qs = list(QUANTILES.values())
         point = weighted_quantiles(values, weights, qs)
         ci = block_bootstrap(values, qs, weights) if len(values) >= 10 else [None] * len(qs)
+        ci = [c if has_interval(len(values), q) else None for c, q in zip(ci, qs)]
         pct = {k: Kpi(f"latency_{k}", float(point[i]),
                       "ms", None if ci[i] is None else (float(ci[i][0]), float(ci[i][1])),
-                      evidence, comp, note + ((f"from {len(values)} readings",)))
+                      evidence, comp, note + ((f"from {len(values)} readings",)
+                                              + (() if ci[i] is not None else (
+                                                  f"no interval: fewer than {MIN_TAIL} readings "
+                                                  f"beyond p{qs[i] * 100:g}",))))
                for i, k in enumerate(QUANTILES)}
         maximum = Kpi("latency_max", float(values.max()), "ms", evidence=evidence, completeness=comp)
     probe = probe_percentiles(probe_buckets, probe_unit) if probe_buckets is not None else None

@@ -34,11 +34,10 @@ from typing import Sequence
 import numpy as np
 from scipy import stats
 
-from ..analyses.latency import RESAMPLES, SEED, bootstrap_estimates, weighted_quantiles
+from ..analyses.latency import (MIN_TAIL, RESAMPLES, SEED, bootstrap_estimates, has_interval,
+                                weighted_quantiles)
 
 Z95 = float(stats.norm.ppf(0.975))
-#: Readings a percentile's interval needs beyond it (``n * (1 - q)`` and ``n * q``).
-MIN_TAIL = 10
 
 
 #: Consecutive batches a step's readings are cut into for its mean's interval.
@@ -120,8 +119,7 @@ def percentile_difference(a_values: np.ndarray, a_weights: np.ndarray, b_values:
     in the tests, what ignoring the readings' dependence does to the false-discovery rate."""
     pa = float(weighted_quantiles(a_values, a_weights, [q])[0])
     pb = float(weighted_quantiles(b_values, b_weights, [q])[0])
-    tail = min(q, 1 - q)
-    if min(len(a_values), len(b_values)) * tail < MIN_TAIL:
+    if not (has_interval(len(a_values), q) and has_interval(len(b_values), q)):
         return pa, pb, None
     if block:
         ea = bootstrap_estimates(a_values, [q], a_weights, resamples=resamples, seed=seed)[:, 0]

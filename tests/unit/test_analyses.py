@@ -814,12 +814,26 @@ def test_latency_percentiles_of_maxima_and_their_bootstrap_intervals():
     got = {k: v.value for k, v in lat.percentiles.items()}
     assert got == {"p50": 100.0, "p95": 190.0, "p99": 198.0, "p99.9": 200.0}
     assert lat.maximum.value == 200.0
+    for k in ("p50", "p95"):  # 100 and 10 readings beyond them on the thin side
+        lo, hi = lat.percentiles[k].ci
+        assert lo <= got[k] <= hi, k
     for k, v in lat.percentiles.items():
-        lo, hi = v.ci
-        assert lo <= v.value <= hi, k
         assert v.completeness == 1.0
+    # 2 and 0.2 readings beyond p99 and p99.9: a bootstrap of them only resamples the highest
+    # two, no interval is given (it would claim a precision 200 readings do not have)
+    assert lat.percentiles["p99"].ci is None and lat.percentiles["p99.9"].ci is None
+    assert "no interval: fewer than 10 readings beyond p99" in lat.percentiles["p99"].notes
     # fixed seed: the same intervals on a second run
-    assert latency_stats(_permutation_latency()).percentiles["p99"].ci == lat.percentiles["p99"].ci
+    assert latency_stats(_permutation_latency()).percentiles["p95"].ci == lat.percentiles["p95"].ci
+
+
+def test_a_p99_interval_needs_ten_readings_beyond_it():
+    values = np.random.default_rng(3).gamma(4.0, 50.0, 1000)
+    lat = latency_stats(agg([np.nan] + list(values)))
+    lo, hi = lat.percentiles["p99"].ci
+    assert lo <= lat.percentiles["p99"].value <= hi and lo < hi
+    assert lat.percentiles["p99.9"].ci is None
+    assert latency_stats(agg([np.nan] + list(values[:999]))).percentiles["p99"].ci is None
 
 
 def test_latency_percentiles_are_weighted_by_replicated_records():
