@@ -388,9 +388,12 @@ def sla_reason(t: Texts, v: Verdict, analysis: "CampaignAnalysis") -> str:
     their objective is met."""
     if v.id != "sla-availability":
         return brief(t, v)
+    proj = analysis.projection
+    if v.status is Status.INCONCLUSIVE and proj.hours_needed:
+        # one short sentence; what cannot be proven is listed under the table
+        return t("d.avail_short", needed=t.num(proj.hours_needed))
     if t.lang == "en":
         return t.reason(v)
-    proj = analysis.projection
     if proj.verdict_hint in ("proven", "disproven") and v.status is not Status.INCONCLUSIVE:
         return t(f"u.{proj.verdict_hint}")
     return t("u.cannot", lines=" ; ".join(unproven_lines(t, proj)))

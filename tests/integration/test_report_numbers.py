@@ -370,6 +370,9 @@ def sla_expected(t: Texts, raw: Raw, th) -> dict[str, list[str | None]]:
     if t.lang == "fr":  # French documents say it in French
         avail_reason = {"proven": t("u.proven"), "disproven": t("u.disproven")}.get(
             proj["hint"], t("u.cannot", lines=" ; ".join(cannot_prove(t, proj["said"]))))
+    if avail_status == "INCONCLUSIVE" and proj["needed"]:
+        # one short sentence: what cannot be proven is listed under the table
+        avail_reason = t("d.avail_short", needed=t.num(proj["needed"]))
     rows["sla-availability"] = (f"≥ {t.pct(th.availability_pct)}", t.pct(avail),
                                 signed(th.availability_pct - avail, lambda g: t.num(g, 4, "pt")),
                                 avail_status,
