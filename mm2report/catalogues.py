@@ -134,5 +134,5 @@ def fields(text: str) -> list[tuple[str, str | None, str | None]]:
                   if name is not None)
 
 
-__all__ = ["LOCALE_DIR", "Messages", "Untranslated", "fields", "messages", "po_path",
-           "problems", "read", "template_path", "usable"]
+__all__ = ["LOCALE_DIR", "Messages", "SOURCE_LANG", "Untranslated", "fields", "messages",
+           "po_path", "problems", "read", "template_path", "usable"]

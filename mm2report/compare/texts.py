@@ -9,9 +9,10 @@ own vocabulary can evolve without the comparison and the other way round: the sa
 
 from __future__ import annotations
 
-from ..catalogues import messages
+from ..catalogues import SOURCE_LANG, messages
+from ..documents.i18n import LANGS, texts
 
-CATALOGUE = messages("compare", ("fr",))
+CATALOGUE = messages("compare", tuple(lang for lang in LANGS if lang != SOURCE_LANG))
 # key: (French, English), read-only
 MESSAGES = CATALOGUE.pairs("fr")
 
@@ -38,8 +39,6 @@ class CompareTexts:
 
 
 def texts_for(lang: str, tz) -> CompareTexts:
-    from ..documents.i18n import texts
-
     return CompareTexts(texts(lang, tz))
 
 

@@ -19,12 +19,12 @@ import pandas as pd
 from babel.dates import format_datetime
 from babel.numbers import format_decimal, format_percent
 
-from ..catalogues import messages
+from ..catalogues import SOURCE_LANG, messages
 
 Lang = Literal["fr", "en"]
 LANGS: tuple[str, ...] = ("fr", "en")
 
-CATALOGUE = messages("mm2report", ("fr",))
+CATALOGUE = messages("mm2report", tuple(lang for lang in LANGS if lang != SOURCE_LANG))
 # key: (French, English), read-only: for the callers that ask whether a key exists or list them
 MESSAGES = CATALOGUE.pairs("fr")
 

@@ -15,6 +15,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import write_po
 
 from mm2report import catalogues
+from mm2report.documents import i18n
 from mm2report.catalogues import LOCALE_DIR, Untranslated, messages, problems, read
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +25,9 @@ CASES = [(d, lang) for d in DOMAINS for lang in LANGS]
 
 
 def test_the_catalogues_are_there():
-    assert DOMAINS == ["compare", "mm2report"] and LANGS == ["fr"]
+    """One translation of each domain per language the reports offer besides English."""
+    assert DOMAINS == ["compare", "mm2report"]
+    assert LANGS == sorted(set(i18n.LANGS) - {catalogues.SOURCE_LANG}) == ["fr"]
     assert {p.relative_to(LOCALE_DIR).as_posix() for p in LOCALE_DIR.rglob("*.po")} == \
         {f"{lang}/LC_MESSAGES/{d}.po" for d, lang in CASES}
 
