@@ -50,9 +50,6 @@ class Messages:
     english: Mapping[str, str]
     translations: Mapping[str, Mapping[str, str]]
 
-    def __contains__(self, key: object) -> bool:
-        return key in self.english
-
     def text(self, key: str, lang: str) -> str:
         if lang == SOURCE_LANG:
             return self.english[key]
@@ -91,8 +88,8 @@ def usable(catalog: Catalog, english: Mapping[str, str]) -> dict[str, str]:
 def problems(template: Catalog, translation: Catalog) -> list[str]:
     """What keeps ``translation`` from being complete and in step with ``template``, one line
     per fault (the tests require none): a message without a key or a key twice, a key one side
-    lacks, an English text that differs, a translation empty, fuzzy or with other placeholders,
-    an obsolete entry, a text that starts or ends with blanks."""
+    lacks, an English text that differs, a translation empty, fuzzy, with other placeholders or
+    a stray brace, an obsolete entry, a text that starts or ends with blanks."""
     out = []
     english, keys = {}, []
     for m in template:
@@ -118,8 +115,12 @@ def problems(template: Catalog, translation: Catalog) -> list[str]:
             out.append(f"{key}: not translated")
         elif m.fuzzy:
             out.append(f"{key}: fuzzy")
-        elif fields(m.string) != fields(m.id):
-            out.append(f"{key}: other placeholders than the English")
+        else:
+            try:
+                if fields(m.string) != fields(m.id):
+                    out.append(f"{key}: other placeholders than the English")
+            except ValueError:  # str.format would fail on it too
+                out.append(f"{key}: a brace that opens no placeholder")
         for text in (m.id, m.string):
             if text != text.strip():
                 out.append(f"{key}: blanks at an end of {text!r}")
