@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import string
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +20,7 @@ import pandas as pd
 import pytest
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
+from mm2report.catalogues import fields
 from mm2report.documents.i18n import LANGS, MESSAGES, Texts, texts
 from mm2report.params import PHASE_NAMES
 from mm2report.verdicts import Status
@@ -214,36 +214,27 @@ def test_duration_negative(seconds):
 # Labels
 # --------------------------------------------------------------------------------------------
 
-INTENTIONALLY_EMPTY_EN: set[str] = set()
-
-
-def _fields(text: str) -> list[tuple[str, str | None, str | None]]:
-    return sorted((name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text)
-                  if name is not None)
-
-
 @pytest.mark.parametrize("key", sorted(MESSAGES))
 def test_every_message_is_translated(key):
-    entry = MESSAGES[key]
-    assert isinstance(entry, tuple) and len(entry) == 2
-    fr, en = entry
+    """Each label in both languages, as a reader gets it (an English msgid cannot be empty:
+    gettext keeps the empty msgid for the catalogue's header)."""
+    fr, en = MESSAGES[key]
+    assert FR(key) == fr and EN(key) == en
     assert isinstance(fr, str) and fr.strip() and fr == fr.strip()
-    if key in INTENTIONALLY_EMPTY_EN:
-        assert en == ""
-    else:
-        assert isinstance(en, str) and en.strip() and en == en.strip()
-        assert _fields(fr) == _fields(en), "the same placeholders in both languages"
+    assert isinstance(en, str) and en.strip() and en == en.strip()
+    assert fields(fr) == fields(en), "the same placeholders in both languages"
 
 
-def test_intentionally_empty_list_is_current():
-    assert {k for k, (_, en) in MESSAGES.items() if not en} == INTENTIONALLY_EMPTY_EN
+def test_messages_is_read_only():
+    with pytest.raises(TypeError):
+        MESSAGES["h.summary"] = ("x", "y")  # type: ignore[index]
 
 
 def test_placeholder_comparison_sees_differences():
-    assert _fields("{a} et {b}") == _fields("{b} and {a}")
-    assert _fields("{a}") != _fields("{b}")
-    assert _fields("{a}") != _fields("{a} {c}")
-    assert _fields("{a:.1f}") != _fields("{a}")
+    assert fields("{a} et {b}") == fields("{b} and {a}")
+    assert fields("{a}") != fields("{b}")
+    assert fields("{a}") != fields("{a} {c}")
+    assert fields("{a:.1f}") != fields("{a}")
 
 
 def test_call_formats_placeholders():
