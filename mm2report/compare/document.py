@@ -78,7 +78,10 @@ class ComparisonReport:
 
     def _outcome(self, d: Difference) -> Cell:
         text = self.ct(f"o.{d.outcome}")
-        if d.outcome in ("no_interval", "not_measured") and d.reason_key:
+        if d.reason_key == "cmp.why.not_measured":  # say which campaign lacks it
+            side = "" if d.a is None and d.b is None else ("_a" if d.a is None else "_b")
+            text = self.ct(f"cmp.why.not_measured{side}")
+        elif d.outcome in ("no_interval", "not_measured") and d.reason_key:
             text += " — " + self.ct(d.reason_key)
         status = {"better": Status.PASS, "worse": Status.FAIL}.get(d.outcome)
         return Cell(text, False, status)
@@ -99,7 +102,7 @@ class ComparisonReport:
                          self._outcome(d)))
         return Table.of([self.ct("col.kpi"), self.ct("col.unit"), self.ct("col.a"),
                          self.ct("col.b"), self.ct("col.diff"), self.ct("col.ci", conf=conf),
-                         self.ct("col.outcome")], rows, widths=(25, 8, 10, 10, 10, 17, 20))
+                         self.ct("col.outcome")], rows, widths=(23, 10, 10, 10, 10, 17, 20))
 
     def _verdict_title(self, v: Verdict) -> str:
         crit = self.comparison.criteria
@@ -131,9 +134,16 @@ class ComparisonReport:
                     f"\u00a0{t.unit(unit)}" if unit else "")) if x is not None else "—"
         values["phase"] = self.ct.phase(v.phase or "")
         values["ids"] = args.get("ids", "")
-        values["why"] = args.get("why", "")
+        values["why"] = self._why(args) or args.get("why", "")
         values["n"] = t.num(args.get("n"))
         return self.ct(key, **values)
+
+    def _why(self, args: dict) -> str:
+        """Each side's note ("B: every step was sustained …") in this language."""
+        t = self.ct.t
+        sep, join = (" : ", " ; ") if self.ct.lang == "fr" else (": ", "; ")
+        return join.join(f"{side}{sep}{t.note(args[k])}"
+                         for side, k in (("A", "why_a"), ("B", "why_b")) if args.get(k))
 
     # ---- sections ---------------------------------------------------------------------------
     def intro(self) -> Section:
@@ -144,11 +154,11 @@ class ComparisonReport:
 
     def criteria(self) -> Section:
         c = self.comparison
-        rows = [(self._verdict_title(v), Cell(self.ct(f"status.{v.status.value}"), False, v.status),
+        rows = [(self._verdict_title(v), Cell(self.ct.t.status(v.status), False, v.status),
                  self._reason(v)) for v in c.verdicts]
         table = Table.of([self.ct("col.criterion"), self.ct("col.verdict"), self.ct("col.reason")],
                          rows, widths=(26, 19, 55))
-        overall = self.ct("s.overall", status=self.ct(f"status.{c.overall.status.value}"))
+        overall = self.ct("s.overall", status=self.ct.t.status(c.overall.status))
         return Section(self.ct("s.criteria"), (self.ct("s.criteria_intro"), overall), (table,))
 
     def capacity(self) -> Section:
@@ -177,9 +187,11 @@ class ComparisonReport:
         if not c.regressions:
             return Section(self.ct("s.regressions"),
                            (self.ct("s.regressions_none", n=c.unchanged_lines),))
-        rows = [(r.id, self.ct(f"kind.{r.kind}"),
-                 Cell(self.ct(f"status.{r.a.value}"), False, r.a),
-                 Cell(self.ct(f"status.{r.b.value}"), False, r.b)) for r in c.regressions]
+        # a criterion's verdict in GO/NOGO words, an SLA line's in conformance words, as in
+        # the deliverables
+        word = lambda r, st: self.ct.t.go(st) if r.kind == "criterion" else self.ct.t.status(st)
+        rows = [(r.id, self.ct(f"kind.{r.kind}"), Cell(word(r, r.a), False, r.a),
+                 Cell(word(r, r.b), False, r.b)) for r in c.regressions]
         table = Table.of([self.ct("col.line"), self.ct("col.kind"), self.ct("col.a"),
                           self.ct("col.b")], rows, widths=(40, 24, 18, 18))
         return Section(self.ct("s.regressions"), (self.ct("s.regressions_some"),), (table,))

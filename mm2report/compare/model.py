@@ -446,11 +446,14 @@ def _throughput_verdict(diffs: dict[str, Difference], a, b, crit: CompareCriteri
                               f"B never saturated: at least {bound:+.1f} % over A's ceiling",
                               value=bound, unit="%", threshold=threshold, key="cmp.v.tp_bound",
                               completeness=comp, lo=bound)
-    why = "; ".join(filter(None, [f"A: {ca.notes[0]}" if not ca.known and ca.notes else "",
-                                  f"B: {cb.notes[0]}" if not cb.known and cb.notes else ""]))
+    # each side's note (English, from the analyses) as data: the document words it
+    why_a = ca.notes[0] if not ca.known and ca.notes else ""
+    why_b = cb.notes[0] if not cb.known and cb.notes else ""
+    why = "; ".join(filter(None, [why_a and f"A: {why_a}", why_b and f"B: {why_b}"]))
     return V.fact("act003-throughput", title, Status.INCONCLUSIVE,
                   f"no saturation ceiling to compare ({why})", threshold=threshold,
-                  key="cmp.v.tp_no_ceiling", completeness=comp, why=why)
+                  key="cmp.v.tp_no_ceiling", completeness=comp, why=why, why_a=why_a,
+                  why_b=why_b)
 
 
 def _latency_verdict(diffs: list[Difference], crit: CompareCriteria) -> Verdict | None:

@@ -355,7 +355,10 @@ def _gap(t: Texts, v: Verdict) -> str:
         return sign + t.duration(abs(gap))
     if v.unit == "%":
         return sign + t.num(abs(gap), 4, "pt")
-    return sign + t.sig(abs(gap), t.unit(v.unit))
+    # no finer than the measured value as the table writes it: 150 days against 90 is a
+    # 60-day margin, not 59.8 (the value was 149.8)
+    digits = min(t.sig_digits(value), t.sig_digits(gap))
+    return sign + t.num(abs(gap), digits, t.unit(v.unit))
 
 
 def unproven_lines(t: Texts, proj) -> tuple[str, ...]:
@@ -410,7 +413,7 @@ def sla_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis", t
             for v in analysis.sla]
     table = Table.of([t("l.metric"), t("d.objective"), t("l.measured"), t("d.gap"),
                       t("l.verdict"), t("l.reason"), t("d.ref")], rows,
-                     widths=(12, 16, 14, 16, 17, 19, 6))
+                     widths=(12, 15, 14, 13, 17, 23, 6))
     av, proj = analysis.availability, analysis.projection
     budget = Table.of([t("l.metric"), t("l.measured")], [
         (t("d.availability_measured"), Cell(kpi_text(t, av.optimistic), True)),
@@ -509,7 +512,7 @@ def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysi
                           True)))
     # the phase of each criterion is in its title (seed 000) and in the annex's time ranges
     criteria = Table.of([t("l.criterion"), t("l.measured"), t("l.threshold"), t("l.verdict"),
-                         t("l.reason"), t("d.ref")], rows, widths=(22, 17, 15, 15, 25, 6))
+                         t("l.reason"), t("d.ref")], rows, widths=(22, 15, 14, 17, 26, 6))
     final_status = Status.PASS if decision.go else Status.FAIL
     decided = campaign.campaign.decision_date
     points = [t("d.banner_criterion", id=v.id, title=t.criterion(v), verdict=t.go(v.status))
@@ -685,7 +688,8 @@ def plan_document(t: Texts, plan: "ActionPlan | None", decision: "ProductionDeci
         blocks.append(gantt)
     blocks += [*_resources_sections(t, plan), *details, *_risk_sections(t, plan),
                *_governance_sections(t, plan, kpis), *_communication_sections(t, plan),
-               Section(t("d.closure"), (), (closure,)), *_deliverables_sections(t, plan)]
+               *([Section(t("d.closure"), (), (closure,))] if plan.closure else []),
+               *_deliverables_sections(t, plan)]
     return Document("plan-action", t("doc.plan"), tuple(blocks))
 
 

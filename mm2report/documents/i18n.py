@@ -67,9 +67,13 @@ class Texts:
         """A measured value with sensible precision: integers above 100, 3 significant digits."""
         if value is None or not math.isfinite(value):
             return "—"
+        return self.num(value, self.sig_digits(value), unit)
+
+    @staticmethod
+    def sig_digits(value: float) -> int:
+        """The decimals :meth:`sig` writes ``value`` with."""
         a = abs(value)
-        digits = 0 if a >= 100 or a == int(a) else (1 if a >= 10 else (2 if a >= 1 else 3))
-        return self.num(value, digits, unit)
+        return 0 if a >= 100 or a == int(a) else (1 if a >= 10 else (2 if a >= 1 else 3))
 
     def pct(self, value: float | None, digits: int = 4) -> str:
         """``value`` in percent (99.9886 → "99,9886 %")."""
@@ -241,8 +245,14 @@ class Texts:
 
     def note(self, note: str) -> str:
         """A note of the analyses in this language when the catalogue has it."""
+        import re
+
         if note.startswith("lost and duplicates are the net of each partition"):
             return self("n.loss_net")
+        if m := re.fullmatch(r"every step was sustained: the ceiling lies above the highest "
+                             r"tested load(?: \(([\d,]+) records/s\))?", note):
+            top = m[1] and self.num(float(m[1].replace(",", "")), 0, self.unit("records/s"))
+            return self("n.ceiling_above") + (f" ({top})" if top else "")
         return note
 
     def step_reason(self, reason: str) -> str:

@@ -169,6 +169,15 @@ def test_gap_of_a_margin_is_negative_for_at_least_objectives_too():
     assert _gap(FR, avail).startswith("-")
 
 
+def test_gap_is_no_finer_than_the_measured_value_it_is_read_beside():
+    # the table writes 149.8 days as "150 j": against 90, the margin a reader checks is 60
+    cert = compare("certificates", "Certificates valid", kpi(149.8, "days"), ">=", 90,
+                   unit="days")
+    assert _gap(FR, cert) == f"-60{NBSP}j"
+    lat = compare("sla-latency", "MM2 latency", kpi(5.25, "ms"), "<=", 10, unit="ms")
+    assert _gap(EN, lat) == f"-4.75{NBSP}ms"  # both written with two decimals
+
+
 def test_gap_uses_the_objective_for_large_thresholds(analysis, campaign):
     th = campaign.thresholds.model_copy(update={"lag_records": 1_000_000.0})
     big = campaign.model_copy(update={"thresholds": th})
