@@ -413,7 +413,7 @@ def sla_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis", t
             for v in analysis.sla]
     table = Table.of([t("l.metric"), t("d.objective"), t("l.measured"), t("d.gap"),
                       t("l.verdict"), t("l.reason"), t("d.ref")], rows,
-                     widths=(12, 15, 14, 13, 17, 23, 6))
+                     widths=(12, 16, 14, 16, 17, 19, 6))
     av, proj = analysis.availability, analysis.projection
     budget = Table.of([t("l.metric"), t("l.measured")], [
         (t("d.availability_measured"), Cell(kpi_text(t, av.optimistic), True)),
