@@ -17,7 +17,7 @@ from ..analyses.core import Kpi, missing
 from ..evaluate import worst
 from ..params import CHECKLIST_ITEMS
 from ..verdicts import CRITERIA, Status, Verdict
-from .i18n import MESSAGES, Texts
+from .i18n import MESSAGES, NOTES, Texts
 from .notebook import Cell, Section, Table, evidence_text, kpi_text, origin_text
 
 if TYPE_CHECKING:
@@ -277,12 +277,19 @@ def sheet_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysis")
     table = Table.of([t("l.metric"), t("l.measured"), t("l.ci95"), t("d.ref")], rows,
                      widths=(44, 22, 24, 10))
     cards = Cards(tuple(
-        (row[0], row[1].text, f"{t('l.ci95')} {row[2].text}" if row[2].text != "—" else "",
-         t(f"m.{line.key}"), "" if row[3].text == "—" else f"{t('d.ref')} {row[3].text}")
+        (row[0], row[1].text, f"{t('l.ci95')} {row[2].text}" if row[2].text != "—" else
+         _why_not_measured(t, line.kpi), t(f"m.{line.key}"),
+         "" if row[3].text == "—" else f"{t('d.ref')} {row[3].text}")
         for line, row in zip(technical_sheet(analysis), rows)))
     return Document("fiche-technique", t("doc.sheet"), (
         Section("", (t("d.sheet_intro", campaign=campaign.campaign.name),), level=1), cards,
         Section(t("d.sheet_values"), (), (table,)), *annex.sections(analysis)))
+
+
+def _why_not_measured(t: Texts, k: Kpi) -> str:
+    """Why a card reads "not measured" (no latency phase…), when the catalogue words it: a
+    reader stops at a figure missing without a reason."""
+    return t.note(k.notes[0]) if not k.known and k.notes and k.notes[0] in NOTES else ""
 
 
 class Annex:

@@ -29,6 +29,13 @@ CATALOGUE = messages("mm2report", tuple(lang for lang in LANGS if lang != SOURCE
 MESSAGES = CATALOGUE.pairs("fr")
 
 
+#: the analyses' notes the catalogue words, by their English text (:meth:`Texts.note`)
+NOTES = {"capacity phase not run": "n.no_capacity_phase",
+         "latency phase not run": "n.no_latency_phase",
+         "no baseline window in the latency phase": "n.no_baseline",
+         "no burst injected": "n.no_burst",
+         "no worker event injected": "n.no_worker_event"}
+
 _UNITS = {("fr", "records/s"): "msg/s", ("fr", "records"): "msg", ("fr", "days"): "j",
           ("fr", "bytes"): "o", ("en", "bytes"): "B"}
 
@@ -247,6 +254,8 @@ class Texts:
         """A note of the analyses in this language when the catalogue has it."""
         import re
 
+        if note in NOTES:
+            return self(NOTES[note])
         if note.startswith("lost and duplicates are the net of each partition"):
             return self("n.loss_net")
         if m := re.fullmatch(r"every step was sustained: the ceiling lies above the highest "

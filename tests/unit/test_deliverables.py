@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mm2report.analyses.core import Kpi, missing
-from mm2report.documents.deliverables import _gap, domain_scores, objective, technical_sheet
+from mm2report.documents.deliverables import (_gap, _why_not_measured, domain_scores, objective,
+                                               technical_sheet)
 from mm2report.documents.i18n import Texts
 from mm2report.evaluate import combine_phases, evaluate
 from mm2report.params import ChecklistItem, load_campaign
@@ -121,6 +122,15 @@ def test_a_domain_at_100_percent_is_conforme_only_with_nothing_unreported(analys
     assert got["security"] == (3, 3, 0, 0, P)
     assert got["resilience"][4] is F  # criterion 10 still FAIL
     assert got["global"] == (24, 25, 1, 0, F)
+
+
+def test_a_card_not_measured_says_why_in_the_reports_language():
+    no_phase = missing("latency_p99", "ms", "latency phase not run")
+    assert _why_not_measured(FR, no_phase) == "pas de phase de latence dans la campagne"
+    assert _why_not_measured(EN, no_phase) == "no latency phase in the campaign"
+    # a note the catalogue does not word is not pasted into a French card
+    assert _why_not_measured(FR, missing("x", "ms", "something else went wrong")) == ""
+    assert _why_not_measured(FR, kpi(3.0, "ms")) == ""
 
 
 # --------------------------------------------------------------------------------------------
