@@ -263,7 +263,8 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
              else certificates(None, at, basis=basis))
     lat = analysed.get("latency")
     base = lat.baseline if lat is not None and lat.baseline is not None else missing(
-        "latency_baseline", "ms", "no baseline window in the latency phase")
+        "latency_baseline", "ms", "latency phase not run" if lat is None
+        else "no baseline window in the latency phase")
     # the worst of the steady and load phases is only known when every one was read: a phase
     # of the campaign left out of the analysis counts as a KPI not measured
     unread_phases = [n for n, _ in campaign.phases.items() if n not in analysed]
