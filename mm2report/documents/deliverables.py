@@ -519,7 +519,7 @@ def decision_document(t: Texts, campaign: "Campaign", analysis: "CampaignAnalysi
                           True)))
     # the phase of each criterion is in its title (seed 000) and in the annex's time ranges
     criteria = Table.of([t("l.criterion"), t("l.measured"), t("l.threshold"), t("l.verdict"),
-                         t("l.reason"), t("d.ref")], rows, widths=(22, 15, 14, 17, 26, 6))
+                         t("l.reason"), t("d.ref")], rows, widths=(21, 17, 13, 17, 26, 6))
     final_status = Status.PASS if decision.go else Status.FAIL
     decided = campaign.campaign.decision_date
     points = [t("d.banner_criterion", id=v.id, title=t.criterion(v), verdict=t.go(v.status))
