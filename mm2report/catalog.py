@@ -187,7 +187,8 @@ METRICS: dict[str, MetricDef] = {
             "jmx": "kafka_connect_worker_rebalance_completed_rebalances",
             "strimzi-metrics-reporter":
                 "kafka_connect_connect_worker_rebalance_metrics_completed_rebalances",
-        }, "rebalances", "Rebalances completed by each worker, cumulative."),
+        }, "rebalances", "Rebalances completed by each worker, cumulative since the worker "
+           "started: +1 each time it starts the work a new assignment gives it."),
         MetricDef("record_errors", {
             "jmx": "kafka_connect_task_error_total_record_errors",
             "strimzi-metrics-reporter": "kafka_connect_task_error_metrics_total_record_errors",
@@ -426,6 +427,11 @@ QUERIES: dict[str, QuerySpec] = {
                   lambda x: f"max({x.alive(x.sel('rebalancing'))})"),
         QuerySpec("rebalance_max_time", "ms", "Connect's rebalance-max-time, highest over workers.",
                   lambda x: f"max({_known(x.sel('rebalance_max_time'))})"),
+        QuerySpec("rebalances_completed", "rebalances",
+                  "Group rebalances each live worker completed since its JVM started (one series "
+                  "per worker; a restart starts it again from 0).",
+                  lambda x: f"max by ({', '.join(x.c.metrics.worker_identity)}) "
+                            f"({x.alive(x.sel('completed_rebalances'))})"),
         QuerySpec("record_errors_rate", "records/s", "Task record errors per second.",
                   lambda x: f"sum(irate({x.sel('record_errors')}[{x.rate_window}]))"),
         QuerySpec("record_failures_rate", "records/s", "Task record failures per second.",

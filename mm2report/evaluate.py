@@ -127,7 +127,7 @@ def analyse_phase(campaign: "Campaign", data: PhaseData, *,
             replicated=r["replicated_rate"], lag=r.get("consumer_lag"),
             rebalance_max_time=r.get("rebalance_max_time"),
             expected_tasks=timeline.expected_tasks, end=end, target_rate=r.get("target_rate"),
-            timeline=timeline)
+            timeline=timeline, completed=r.get("rebalances_completed"))
         extra["bursts"] = burst_recoveries(events, r["consumer_lag"], end, r.get("offered_rate"))
         starts = sorted(seconds(e.start) for e in events)
         errs, ev_loss = [], []

@@ -98,6 +98,7 @@ VALID_RANGE: dict[str, tuple[float, float]] = {
                                 "rebalance_max_time")},
     **{q: (0.0, 1e6) for q in ("tasks_running", "tasks_total", "tasks_failed", "workers")},
     "rebalancing": (0.0, 1.0),
+    "rebalances_completed": (0.0, 1e9),
     "up": (0.0, 1.0),
     "jvm_heap_used": (0.0, 1e15),
     "cert_expiry": (0.0, 1e11),  # unix seconds, before the year 5138

@@ -27,12 +27,13 @@ if TYPE_CHECKING:
 RANGE_QUERIES = (
     "replicated_rate", "offered_rate", "target_rate", "latency_max", "latency_avg",
     "record_age_max", "consumer_lag", "consumer_lag_max", "tasks_running", "tasks_total",
-    "tasks_failed", "workers", "rebalancing", "rebalance_max_time", "record_errors_rate",
+    "tasks_failed", "workers", "rebalancing", "rebalance_max_time", "rebalances_completed",
+    "record_errors_rate",
     "record_failures_rate", "jvm_heap_used", "up", "cert_expiry", "cert_expiry_by_target",
 )
 #: Range queries a snapshot recorded before they existed may lack: the analyses do without
-#: them (the certificate is then not named).
-LATER_QUERIES = ("cert_expiry_by_target",)
+#: them (the certificate is then not named; a join's rebalance span is then unknown).
+LATER_QUERIES = ("cert_expiry_by_target", "rebalances_completed")
 #: Per-partition queries read at instants only.
 BOUND_QUERIES = ("source_offsets", "target_offsets", "consumer_lag_by_partition")
 

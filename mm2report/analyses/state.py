@@ -26,7 +26,7 @@ at most 10 minutes before it (the parameters' event times are the tester's log).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -396,6 +396,12 @@ def restore_times(incident_list: Sequence[Incident], evidence: Sequence[Evidence
 # --------------------------------------------------------------------------------------------
 
 
+#: Worker events that bring a worker into the group: its join starts a group rebalance that
+#: may stop no task for as long as a scrape step (``trigger`` ``"rejoin"``: a stopped worker's
+#: return).
+JOINS = ("worker_add", "rejoin")
+
+
 @dataclass(frozen=True)
 class Rebalance:
     phase: str
@@ -405,13 +411,16 @@ class Rebalance:
     end: datetime | None
     span: Kpi  # seconds until all tasks run, nothing rebalances and replication flows
     connect_max_time: Kpi  # Connect's rebalance-max-time over the span (ms)
+    # a join: when the last group rebalance it triggered completed (completed-rebalances counters)
+    group_end: datetime | None = None
 
 
 def rebalances(events: Sequence[EventRef], *, tasks_running: QueryResult, rebalancing: QueryResult,
                replicated: QueryResult, lag: QueryResult | None, rebalance_max_time: QueryResult | None,
                expected_tasks: float | None, end: datetime,
                target_rate: QueryResult | None = None,
-               timeline: StateTimeline | None = None) -> tuple[Rebalance, ...]:
+               timeline: StateTimeline | None = None,
+               completed: QueryResult | None = None) -> tuple[Rebalance, ...]:
     """Rebalance span of each worker event: from the event until every expected task runs,
     no worker is rebalancing and replication flows (records replicated, or no lag), and the
     service state of the step is not DOWN (``timeline``), so that the rebalance and incident
@@ -419,7 +428,13 @@ def rebalances(events: Sequence[EventRef], *, tasks_running: QueryResult, rebala
 
     The end is the first reading where all of that holds and keeps holding for
     :data:`REBALANCE_HOLD` more readings, minus half a step (it became true somewhere in the
-    step before the reading)."""
+    step before the reading).
+
+    A join (a worker added, a stopped worker back: :data:`JOINS`) ends no earlier than the
+    group rebalances it triggers (:func:`group_rebalance_end`, from ``completed``, each
+    worker's completed-rebalances counter): the new worker's start and join, and the move of
+    the tasks it takes, which can stop them for less than a scrape step, so that every task
+    count reads normal. Without counter readings the span of a join is unknown."""
     running = aggregate(tasks_running)
     rebal = aggregate(rebalancing)
     rate = aggregate(replicated)
@@ -439,10 +454,85 @@ def rebalances(events: Sequence[EventRef], *, tasks_running: QueryResult, rebala
         if ev.kind == "worker_stop" and ev.end is not None:
             triggers.append(("rejoin", ev.end))
         for trigger, at in triggers:
-            out.append(_one_rebalance(ev, trigger, at, end, step, running, rebal, rate, lag_s,
-                                      connect, expected_tasks, all_down, tasks_running, rebalancing,
-                                      replicated, rebalance_max_time, state_down=state_down))
+            r = _one_rebalance(ev, trigger, at, end, step, running, rebal, rate, lag_s, connect,
+                               expected_tasks, all_down, tasks_running, rebalancing, replicated,
+                               rebalance_max_time, state_down=state_down)
+            if (ev.kind if trigger == "event" else trigger) in JOINS:
+                r = _after_join(r, completed, end, step)
+            out.append(r)
     return tuple(out)
+
+
+def rebalance_counts(completed: QueryResult | None, at: datetime, end: datetime) -> pd.DataFrame:
+    """Rebalances the workers completed at each reading of ``(at, end]`` (one column per
+    worker), from their cumulative counters; NaN where no reading of a worker tells.
+
+    The counter is reset-aware as Prometheus' counter functions are: a reading below the
+    worker's previous one is a restarted JVM, whose count since its restart is the increase (a
+    restarted worker reading 0 has completed no rebalance yet). A worker with no reading up to
+    ``at`` (a worker added) counts from 0. A worker whose readings pause (a missing scrape)
+    is compared with its last reading."""
+    if completed is None or completed.frame.shape[1] == 0:
+        return pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC", name="ts"))
+    frame = plausible(completed.frame, completed.name)
+    frame = frame[~frame.index.duplicated(keep="last")].sort_index()
+    if frame.index.tz is None:
+        frame.index = frame.index.tz_localize("UTC")
+    upto = frame.index <= pd.Timestamp(at)
+    seg = frame[~upto & (frame.index <= pd.Timestamp(end))]
+    base = frame[upto].ffill().iloc[-1:].fillna(0.0) if upto.any() else \
+        pd.DataFrame(0.0, index=[pd.Timestamp(at)], columns=frame.columns)
+    # each reading against the worker's last reading before it (0 before its first)
+    previous = pd.concat([base, seg]).ffill().iloc[:-1].set_axis(seg.index)
+    return seg - previous.where(seg >= previous, 0.0)
+
+
+def group_rebalance_end(completed: QueryResult | None, at: datetime, end: datetime,
+                        step: int) -> tuple[datetime | None, str | None]:
+    """When the group rebalances that began after ``at`` were over: the reading at which a
+    worker's completed-rebalances count last rose before the counts stayed unchanged for
+    :data:`REBALANCE_HOLD` more readings, minus half a step (the rebalance completed in the
+    step before that reading); and, when it cannot be told, why.
+
+    Kafka Connect counts a rebalance on each member once it has started the work its new
+    assignment gives it. A worker joining takes two rounds with incremental cooperative
+    rebalancing: the first revokes the tasks the new worker is to take, the second assigns
+    them, and every member counts both; the second is the one that ends the span. A third
+    round that must revoke again is delayed (exponentially, up to
+    ``scheduled.rebalance.max.delay.ms``); a round that late is a new rebalance, not this one's
+    end, and the task count sees what it moves."""
+    counts = rebalance_counts(completed, at, end)
+    if counts.shape[1] == 0 or counts.notna().sum().sum() == 0:
+        return None, "no completed-rebalances readings: the group rebalance cannot be seen"
+    known = counts.notna().any(axis=1).to_numpy()
+    rose = (counts.fillna(0.0) > 0).any(axis=1).to_numpy()
+    for j in np.flatnonzero(rose):
+        quiet = slice(j + 1, j + 1 + REBALANCE_HOLD)
+        if len(rose[quiet]) < REBALANCE_HOLD or rose[quiet].any():
+            continue
+        if not known[: j + 1 + REBALANCE_HOLD].all():
+            return None, "completed-rebalances readings missing during the rebalance"
+        return ts(max(seconds(counts.index[j]) - step / 2, seconds(at))), None
+    if rose.any():
+        return None, "the group still rebalancing when the phase ended"
+    return None, "no group rebalance completed after the event (completed-rebalances unchanged)"
+
+
+def _after_join(r: Rebalance, completed: QueryResult | None, end: datetime, step: int) -> Rebalance:
+    """``r`` ended no earlier than the group rebalances of the join (see :func:`rebalances`)."""
+    group, reason = group_rebalance_end(completed, r.start, end, step)
+    evidence = r.span.evidence + ((Evidence.of(completed, r.start, end),) if completed else ())
+    if group is None:
+        span = missing("rebalance_span", "s", reason or "", evidence, r.span.completeness)
+        return replace(r, end=None, span=span)
+    if r.end is None:
+        return replace(r, span=replace(r.span, evidence=evidence), group_end=group)
+    finished = max(r.end, group, key=seconds)
+    note = ("until the last group rebalance the join triggered (completed-rebalances)"
+            if seconds(group) > seconds(r.end) else "until every task ran again")
+    span = Kpi("rebalance_span", seconds(finished) - seconds(r.start), "s", evidence=evidence,
+               completeness=r.span.completeness, notes=("exact to one step", note))
+    return replace(r, end=finished, span=span, group_end=group)
 
 
 def _one_rebalance(ev, trigger, at, end, step, running, rebal, rate, lag_s, connect, expected,
@@ -566,5 +656,6 @@ def burst_recoveries(events: Sequence[EventRef], lag: QueryResult, end: datetime
 
 
 __all__ = ["Availability", "BurstRecovery", "EventRef", "Incident", "Rebalance", "RestoreTimes",
-           "State", "StateTimeline", "availability", "availability_of", "burst_recoveries", "incidents", "rebalances",
-           "restore_times", "service_states"]
+           "State", "StateTimeline", "availability", "availability_of", "burst_recoveries",
+           "group_rebalance_end", "incidents", "rebalance_counts", "rebalances", "restore_times",
+           "service_states"]

@@ -33,8 +33,8 @@ from mm2report.analyses.operations import DECISION_DATE, GENERATED, certificates
 from mm2report.analyses.projection import annual_projection
 from mm2report.analyses.stability import stability, trend
 from mm2report.analyses.state import (EventRef, Incident, State, StateTimeline, availability,
-                                      burst_recoveries, incidents, rebalances, restore_times,
-                                      service_states)
+                                      burst_recoveries, incidents, rebalance_counts, rebalances,
+                                      restore_times, service_states)
 from mm2report.analyses.throughput import capacity, detect_steps
 from mm2report.params import Thresholds, validate_campaign
 from mm2report.sources.base import QueryResult, Series, build_frame
@@ -433,6 +433,9 @@ def test_no_incident_means_restore_times_not_measured():
 # ------------------------------------------------------------------------------------------
 
 
+W1, W2, W3 = ((("instance", f"w{i}"),) for i in (1, 2, 3))
+
+
 def _rebalance_data():
     n = 36  # readings 0..35, T0 .. T0+525
     running = [4.0] * n
@@ -452,9 +455,13 @@ def _rebalance_data():
 def test_rebalance_span_ends_half_a_step_before_the_first_reading_where_all_is_back():
     running, rebal, rate, lag, connect = _rebalance_data()
     stop = event("worker_stop", 100, 400)
+    # the stopped worker (w2) is back at reading 28 having completed its rejoin's 2 rounds
+    completed = multi({W1: [5.0] * 28 + [7.0] * 8,
+                       W2: [3.0] * 7 + [np.nan] * 21 + [2.0] * 8}, name="rebalances_completed")
     found = rebalances([stop, event("burst", 10, 20)], tasks_running=agg(running),
                        rebalancing=agg(rebal), replicated=agg(rate), lag=agg(lag),
-                       rebalance_max_time=agg(connect), expected_tasks=4, end=at(35))
+                       rebalance_max_time=agg(connect), expected_tasks=4, end=at(35),
+                       completed=completed)
     assert [(r.kind, r.trigger) for r in found] == [("worker_stop", "event"),
                                                     ("worker_stop", "rejoin")]
     ev, rejoin = found
@@ -469,6 +476,9 @@ def test_rebalance_span_ends_half_a_step_before_the_first_reading_where_all_is_b
     assert rejoin.start == utc(T0 + 400) and rejoin.end == utc(T0 + 427.5)
     assert rejoin.span.value == pytest.approx(27.5)
     assert rejoin.connect_max_time.value == 4000.0
+    # the rejoin's group rebalance (counters up at reading 28, T0+420) ended before the tasks
+    assert rejoin.group_end == utc(T0 + 412.5) and "every task" in rejoin.span.notes[-1]
+    assert ev.group_end is None  # a departure: the task count tells when its tasks moved
 
 
 def test_rebalance_ends_only_once_the_tasks_keep_running():
@@ -526,6 +536,83 @@ def test_rebalance_not_measured_with_missing_readings_unknown_tasks_or_no_return
     # a worker_stop without an end has no rejoin
     assert len(rebalances([event("worker_stop", 100)], rebalancing=agg(rebal), expected_tasks=4,
                           **kw)) == 1
+
+
+def _join(step: int = 5):
+    """A worker added at reading 10 of a 5 s grid whose tasks move between two scrapes: every
+    task count reads 4, no reading catches a worker rebalancing. Its JVM starts, it joins:
+    the first round (revocations) completes at reading 12 on every member, the second (the
+    moved tasks start on it) at reading 13; the new worker w3 is scraped from reading 11."""
+    n = 30
+    flat = dict(tasks_running=agg([4.0] * n, step=step), rebalancing=agg([0.0] * n, step=step),
+                replicated=agg([100.0] * n, step=step), lag=agg([0.0] * n, step=step),
+                rebalance_max_time=None, expected_tasks=4, end=at(n - 1, step))
+    old = [6.0] * 12 + [7.0] + [8.0] * (n - 13)
+    new = [np.nan] * 11 + [0.0, 1.0] + [2.0] * (n - 13)
+    counts = {W1: old, W2: [v - 2 for v in old], W3: new}
+    return flat, counts
+
+
+def test_join_whose_task_stop_falls_between_scrapes_ends_at_its_last_group_rebalance():
+    flat, counts = _join()
+    completed = multi(counts, step=5, name="rebalances_completed")
+    (r,) = rebalances([event("worker_add", 50)], completed=completed, **flat)
+    # the last count rose at reading 13 (T0+65): over in the step before it, at T0+62.5
+    assert r.group_end == utc(T0 + 62.5) and r.end == utc(T0 + 62.5)
+    assert r.span.value == pytest.approx(12.5)  # not the 2.5 s the task counts alone give
+    assert "group rebalance" in r.span.notes[-1]
+    assert any(e.query == "rebalances_completed" for e in r.span.evidence)
+    # a departure is measured from its tasks: the counters do not lengthen it
+    (r,) = rebalances([event("worker_stop", 50)], completed=completed, **flat)
+    assert r.span.value == pytest.approx(2.5) and r.group_end is None
+
+
+def test_join_without_completed_rebalances_is_unknown_never_zero():
+    flat, counts = _join()
+    for completed in (None, no_series(30, step=5, name="rebalances_completed")):
+        (r,) = rebalances([event("worker_add", 50)], completed=completed, **flat)
+        assert not r.span.known and r.end is None
+        assert "no completed-rebalances readings" in r.span.notes[0]
+    # counters read but never rising: the join was not seen (the worker never joined)
+    still = multi({W1: [6.0] * 30, W2: [4.0] * 30}, step=5, name="rebalances_completed")
+    (r,) = rebalances([event("worker_add", 50)], completed=still, **flat)
+    assert not r.span.known and "no group rebalance completed" in r.span.notes[0]
+    # a reading of no worker at all inside the rebalance: not measured
+    gap = {k: list(v) for k, v in counts.items()}
+    for v in gap.values():
+        v[11] = np.nan
+    (r,) = rebalances([event("worker_add", 50)],
+                      completed=multi(gap, step=5, name="rebalances_completed"), **flat)
+    assert not r.span.known and "missing" in r.span.notes[0]
+
+
+def test_a_worker_restart_resetting_its_counter_is_no_rebalance():
+    flat, counts = _join()
+    # w1's JVM restarts after the join: its counter reads 0 from reading 15 (no rebalance
+    # completed yet by the new JVM), which a difference of readings would take for activity
+    reset = {k: list(v) for k, v in counts.items()}
+    reset[W1][15:] = [0.0] * 15
+    completed = multi(reset, step=5, name="rebalances_completed")
+    (r,) = rebalances([event("worker_add", 50)], completed=completed, **flat)
+    assert r.group_end == utc(T0 + 62.5)
+    rises = rebalance_counts(completed, utc(T0 + 50), utc(T0 + 145))
+    assert rises.loc[utc(T0 + 75)].tolist() == [0.0, 0.0, 0.0]  # 8 -> 0: a reset, no rise
+    # once the restarted worker completes its own join (0 -> 2, as a reset 8 -> 2), it rose
+    reset[W1][20:] = [2.0] * 10
+    rises = rebalance_counts(multi(reset, step=5, name="rebalances_completed"),
+                             utc(T0 + 50), utc(T0 + 145))
+    assert rises.loc[utc(T0 + 100)].tolist() == [2.0, 0.0, 0.0]
+    # the new worker's series starts with the count of its first rounds: from 0, not unknown
+    assert rises.loc[utc(T0 + 55)].tolist() == [0.0, 0.0, 0.0]
+    assert rises.loc[utc(T0 + 60)].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_a_join_still_rebalancing_at_the_end_is_unknown():
+    flat, counts = _join()
+    flat["end"] = at(14, 5)  # the phase ends one reading after the last rise
+    completed = multi(counts, step=5, name="rebalances_completed")
+    (r,) = rebalances([event("worker_add", 50)], completed=completed, **flat)
+    assert not r.span.known and "still rebalancing" in r.span.notes[0]
 
 
 # ------------------------------------------------------------------------------------------
