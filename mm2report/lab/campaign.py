@@ -53,9 +53,10 @@ def iso(t: float) -> str:
 
 
 class StatusPoller(threading.Thread):
-    """Polls the source connector's status every second; a task counts as running only when it
-    is RUNNING on a worker that is alive (a SIGKILLed worker's tasks stay "RUNNING" in the status
-    topic until another worker takes them)."""
+    """Polls the status of every connector each second; a source task counts as running only
+    when it is RUNNING on a worker that is alive (a SIGKILLed worker's tasks stay "RUNNING" in
+    the status topic until another worker takes them). ``holders``: the live workers running
+    a connector or a task of any connector, which tells when an added worker took its share."""
 
     def __init__(self, state: env.LabState):
         super().__init__(daemon=True, name="lab-status")
@@ -67,22 +68,28 @@ class StatusPoller(threading.Thread):
     def run(self) -> None:
         session = requests.Session()
         session.trust_env = False
-        name = requests.utils.quote(self.state.connectors["Source"], safe="")
+        name = self.state.connectors["Source"]
         while not self._halt.is_set():
             t = _now()
-            sample = {"t": t, "connector": None, "tasks": []}
+            sample = {"t": t, "connector": None, "tasks": [], "holders": []}
             for worker in self.state.workers:
                 if worker in self.dead or not env.alive(self.state.procs.get(worker)):
                     continue
                 try:
                     url = f"http://127.0.0.1:{self.state.procs[worker].port}"
-                    body = session.get(f"{url}/connectors/{name}/status", timeout=2).json()
-                    live = {f"127.0.0.1:{self.state.procs[w].port}" for w in self.state.workers
+                    every = session.get(f"{url}/connectors?expand=status", timeout=2).json()
+                    live = {f"127.0.0.1:{self.state.procs[w].port}": w for w in self.state.workers
                             if w not in self.dead and env.alive(self.state.procs.get(w))}
+                    body = every[name]["status"]
                     sample["connector"] = body["connector"]["state"]
                     sample["tasks"] = [{"id": x["id"], "state": x["state"],
                                         "live": x.get("worker_id") in live}
                                        for x in body.get("tasks", [])]
+                    running = [x for c in every.values()
+                               for x in [c["status"]["connector"], *c["status"].get("tasks", [])]
+                               if x["state"] == "RUNNING"]
+                    sample["holders"] = sorted({live[x["worker_id"]] for x in running
+                                                if x.get("worker_id") in live})
                     break
                 except (requests.RequestException, ValueError, KeyError):
                     continue

@@ -13,7 +13,9 @@ matched with its copies in the remote topic on the target:
   of at least two seconds; each linked to the latest event started before it;
 * rebalance end per worker event: the first second after the event from which every expected
   task is RUNNING on a live worker and stays so for three polls, looked for until the next
-  worker event (no task disrupted: 0 s);
+  worker event (no task disrupted: 0 s); after a worker is added, also running a connector or
+  task itself (it has joined and taken its share), which the REST status of every connector
+  tells (``measured_by: "join"``; journals recorded before hold no such status);
 * capacity: a step is sustained when the target received ≥ 98 % of what was offered during
   the step (after the warm-up) and the backlog at the step's end is no larger than at the start
   of the step plus one second of load.
@@ -200,7 +202,8 @@ def _outages(created: dict, copies: dict, journal: dict) -> list[dict]:
 
 def _rebalances(journal: dict) -> list[dict]:
     """From a worker event until every expected task RUNNING on a live worker for three polls
-    in a row, looked for until the next worker event (no task disrupted: 0 s)."""
+    in a row, looked for until the next worker event (no task disrupted: 0 s); a worker added
+    must also run work of its own by then (when the polls name the workers holding work)."""
     expected = journal["lab"]["tasks"]
     samples = journal["status"]
     workers = [e for e in journal["events"] if e["kind"] in ("worker_add", "worker_stop", "worker_restart")]
@@ -208,20 +211,24 @@ def _rebalances(journal: dict) -> list[dict]:
     for k, e in enumerate(workers):
         until = workers[k + 1]["start"] if k + 1 < len(workers) else float("inf")
         after = [s for s in samples if e["start"] <= s["t"] < until]
+        join = e["kind"] == "worker_add" and bool(after) and all("holders" in s for s in after)
+
+        def ok(s, e=e, join=join):
+            return _tasks_ok(s, expected) and (not join or e.get("target") in s["holders"])
         end, disrupted = None, False
         for i, s in enumerate(after):
             if not _tasks_ok(s, expected):
                 disrupted = True
             window = after[i:i + 3]
-            if disrupted and len(window) == 3 and all(_tasks_ok(w, expected) for w in window):
+            if (disrupted or join) and len(window) == 3 and all(ok(w) for w in window):
                 end = s["t"]
                 break
-        if not disrupted:
+        if not disrupted and not join:
             end = e["start"]
         out.append({"event": e["kind"], "start": env_iso(e["start"]),
                     "end": env_iso(end) if end else None,
                     "duration_s": round(end - e["start"], 1) if end else None,
-                    "disrupted": disrupted})
+                    "disrupted": disrupted, "measured_by": "join" if join else "tasks"})
     return out
 
 

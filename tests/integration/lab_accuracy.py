@@ -27,13 +27,6 @@ def _t(iso: str) -> float:
     return datetime.fromisoformat(iso).timestamp()
 
 
-def _stopped_s(truth: dict, rebalance: dict) -> float:
-    """How long tasks were seen stopped (the truth's outages) within a rebalance."""
-    lo, hi = _t(rebalance["start"]), _t(rebalance["end"]) if rebalance["end"] else float("inf")
-    return sum(o["duration_s"] for o in truth["outages"]
-               if o["event"] == rebalance["event"] and lo <= _t(o["start"]) <= hi)
-
-
 def mismatches(a: CampaignAnalysis, truth: dict, step: float) -> list[str]:
     tol = step + 2.0  # one scrape step, plus the truth's one-second bins at both ends
     out: list[str] = []
@@ -84,15 +77,9 @@ def mismatches(a: CampaignAnalysis, truth: dict, step: float) -> list[str]:
         if j not in used and inc.duration_s > step:
             out.append(f"spurious incident at {inc.start.isoformat()} ({inc.duration_s} s, {inc.cause})")
     for want in truth["rebalances"]:
-        if not want["disrupted"]:
-            # Kafka's REST status, polled each second, saw no task stop (a worker added: the
-            # tasks it takes move in well under a second); the metrics may still show one-step
-            # dips there (docs/profiles.md, known limitation): not judged either way
-            continue
-        if want["event"] == "worker_add" and _stopped_s(truth, want) <= step:
-            # the tasks stopped for less than one scrape step (a 3 s move seen by the 1 s REST
-            # polls), which 5 s scrapes can miss entirely: the span after a worker is added is
-            # then not measurable from the metrics (docs/profiles.md, known limitation)
+        if not want["disrupted"] and want.get("measured_by") != "join":
+            # a truth recorded before the polls named the workers holding work: a worker added
+            # whose tasks moved in well under a second has no end the truth can tell
             continue
         s = _t(want["start"])
         got = [r for p in a.phases.values() for r in p.rebalances

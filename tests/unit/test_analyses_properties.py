@@ -412,10 +412,12 @@ def test_rebalances(data):
     events = data.draw(events_in(a, b, kinds=WORKER_KINDS + ("burst", "other")))
     expected = data.draw(st.one_of(st.none(), st.sampled_from([1.0, 4.0])))
     running, rebal = q(), q()
+    completed = data.draw(st.one_of(st.none(), aggregate_result(a, b)))
     out = rebalances(events, tasks_running=running, rebalancing=rebal, replicated=q(),
                      lag=data.draw(st.one_of(st.none(), aggregate_result(a, b))),
                      rebalance_max_time=data.draw(st.one_of(st.none(), aggregate_result(a, b))),
-                     expected_tasks=expected, end=utc(b), target_rate=q())
+                     expected_tasks=expected, end=utc(b), target_rate=q(),
+                     completed=completed)
     n_expected = sum(1 + (e.kind == "worker_stop" and e.end is not None)
                      for e in events if e.kind in WORKER_KINDS)
     assert len(out) == n_expected
@@ -430,6 +432,11 @@ def test_rebalances(data):
             assert r.end is None
         if no_counts:  # no task count or no rebalance flag at all: no span
             assert not r.span.known
+        joins = r.kind == "worker_add" or r.trigger == "rejoin"
+        if joins and (completed is None or aggregate(completed).isna().all()):
+            assert not r.span.known  # a join without counters: unknown, never 0 s
+        if r.span.known and r.group_end is not None:
+            assert r.start <= r.group_end <= r.end
 
 
 @FAST

@@ -64,6 +64,26 @@ def test_rebalance_truth_waits_for_tasks_to_stay_running_and_stops_at_the_next_e
     assert stop["duration_s"] == 15.0  # back at 62, out again at 64, running from 65 on
 
 
+def test_rebalance_truth_of_a_worker_added_waits_until_it_runs_work_of_its_own():
+    # worker-3 added at 10: no task ever stops, it runs a task from 24 on (its JVM started,
+    # it joined, it took its share); the polls name the workers holding work
+    status = [dict(_status(T0 + i), holders=["worker-1", "worker-2"] + (["worker-3"] if i >= 24 else []))
+              for i in range(120)]
+    journal = _journal([{"kind": "worker_add", "start": T0 + 10, "target": "worker-3"}], status)
+    (add,) = truth._rebalances(journal)
+    assert add["duration_s"] == 14.0 and not add["disrupted"] and add["measured_by"] == "join"
+    # never seen running work before the polls end: no end, not 0 s
+    for s in status:
+        s["holders"] = ["worker-1", "worker-2"]
+    (add,) = truth._rebalances(journal)
+    assert add["end"] is None
+    # a journal whose polls do not name the holders: the tasks alone, as before
+    for s in status:
+        del s["holders"]
+    (add,) = truth._rebalances(journal)
+    assert add["duration_s"] == 0.0 and add["measured_by"] == "tasks"
+
+
 def test_capacity_truth_sustained_rule():
     made = {f"k{i}": T0 + i / 100 for i in range(6000)}  # 100 records/s over 60 s
     copies = {k: [ts + (0.01 if ts - T0 < 30 else (ts - T0 - 30) * 2)] for k, ts in made.items()}
