@@ -144,6 +144,7 @@ class _Topology:
         self.restarts: list[tuple[int, int]] = []  # (second, task) new incarnation without move
         self.dur = _seconds(sc.mm2.rebalance_duration)
         self.delay = _seconds(sc.mm2.rebalance_delay)
+        self.join = _seconds(sc.mm2.join_time)
 
     def worker_index(self, target: str | None, at: int) -> int:
         """Workers are named ``mm2-mirrormaker2-<n>``; an unknown target means the first alive."""
@@ -210,13 +211,16 @@ class _Topology:
             self._move(back, end2, self._balanced(back))
 
     def worker_add(self, s: int) -> int:
+        """The worker's JVM starts at ``s`` (scraped from then on, running nothing); it joins
+        the group ``join_time`` later, which starts the rebalance that moves tasks to it."""
         w = self.next_worker
         self.next_worker += 1
         self.alive[s:, w] = True
         self.joined[s:, w] = True
         self.worker_start[s:, w] = s
-        end = self._rebalance(s)
-        self._move(s, end, self._balanced(s))
+        joins = min(s + self.join, self.T - 1)
+        end = self._rebalance(joins)
+        self._move(joins, end, self._balanced(joins))
         return w
 
     def auth_failure(self, k: int, s: int, e: int) -> None:

@@ -49,6 +49,8 @@ class Mm2(_Strict):
     jitter_ms: float = Field(20, ge=0)
     rebalance_delay: Duration = timedelta(seconds=45)  # departed worker's tasks stay unassigned
     rebalance_duration: Duration = timedelta(seconds=8)
+    # worker_add: the new worker's JVM start and group join, before the rebalance it triggers
+    join_time: Duration = timedelta(0)
     restart_time: Duration = timedelta(seconds=30)  # worker_restart: down time of the worker
     offset_flush_interval: Duration = timedelta(seconds=60)
 

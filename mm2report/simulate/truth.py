@@ -154,6 +154,9 @@ def _flowing(tl: Timeline, t: int) -> bool:
 
 
 def _rebalance_spans(tl: Timeline) -> list[dict]:
+    """From each worker event (and a stopped worker's return) until every task runs, nothing
+    rebalances and replication flows; a join (a worker added, a stopped worker back) also
+    waits for the end of the rebalance it triggers, which may begin after a JVM start."""
     spans = []
     rebalancing = tl.rebalancing.any(axis=1)
     for phase, ev, s, e in tl.events:
@@ -161,7 +164,10 @@ def _rebalance_spans(tl: Timeline) -> list[dict]:
             continue
         starts = [s] + ([e] if ev.kind == "worker_stop" and e is not None else [])
         for trigger_at, trigger in zip(starts, ("event", "rejoin")):
-            t = trigger_at
+            join = ev.kind == "worker_add" or trigger == "rejoin"
+            joined = min((r.end for r in tl.rebalances if r.start >= trigger_at), default=tl.T) \
+                if join else trigger_at
+            t = max(trigger_at, joined - 1)
             while t < tl.T and not (tl.running[t].sum() == tl.K and not rebalancing[t]
                                     and _flowing(tl, t) and t > trigger_at):
                 t += 1

@@ -120,6 +120,19 @@ def test_rto_breach_fails_resilience_and_the_sla(tmp_path):
     assert abs(rto.value - 540) <= 15  # 9 minutes, 4 over the 5-minute RTO
 
 
+def test_a_join_whose_task_move_falls_between_scrapes_lasts_until_its_group_rebalance(tmp_path):
+    """The lab's case: a worker added, whose tasks move in 3 s between two 15 s scrapes after
+    a 14 s JVM start and join; the task counts read normal throughout, the completed-rebalances
+    counters tell when the rebalance it triggered was over (and likewise a stopped worker's
+    return)."""
+    analysis, truth = _run(SCENARIOS / "join.yml", tmp_path)
+    assert mismatches(analysis, truth) == []
+    spans = {(r.kind, r.trigger): r for r in analysis.phases["resilience"].rebalances}
+    add = spans[("worker_add", "event")]
+    assert add.span.known and add.span.value >= 17 - 15 and add.group_end is not None
+    assert spans[("worker_stop", "rejoin")].span.known
+
+
 def test_embedded_demo_snapshot_gives_the_same_analysis_offline():
     from mm2report.params import load_campaign
     from mm2report.sources.snapshot import SnapshotSource

@@ -168,3 +168,34 @@ def test_missing_scrapes_drop_single_samples():
     times = _samples(sc, tl, "up", 'kubernetes_pod_name="mm2-mirrormaker2-0"')
     expected = (times[-1] - times[0]) // sc.scrape_interval + 1
     assert 0.85 * expected < len(times) < expected  # some lost, most kept
+
+
+def test_a_worker_added_joins_after_its_jvm_start_and_its_counters_tell_when():
+    sc = validate_scenario({
+        "name": "join", "start": "2026-11-16T08:00:00Z", "seed": 5,
+        "mm2": {"workers": 2, "tasks": 4, "join_time": "14s", "rebalance_duration": "3s"},
+        "phases": [{"name": "resilience", "duration": "20m", "rate": 400,
+                    "events": [{"kind": "worker_add", "at": "5m"}]}]})
+    tl = build(sc)
+    (s,) = [s for _, ev, s, _ in tl.events if ev.kind == "worker_add"]
+    (r,) = [r for r in tl.rebalances if r.start >= s]
+    assert (r.start, r.end) == (s + 14, s + 17) and r.workers == (0, 1, 2)
+    assert tl.alive[s:, 2].all() and not (tl.assign[s:s + 14] == 2).any()  # up, running nothing
+    assert (tl.assign[r.end] == 2).any()  # its share from the rebalance's end
+    # the moved tasks stop for 3 s only, less than a 15 s scrape; the truth counts the join
+    (span,) = [x for x in compute(sc, tl)["rebalances"] if x["kind"] == "worker_add"]
+    assert span["span_s"] == 17
+    out = io.StringIO()
+    write_metrics(sc, tl, out)
+    counts: dict[str, list[tuple[int, float]]] = {}
+    for line in out.getvalue().splitlines():
+        m = re.match(r'^kafka_connect_worker_rebalance_completed_rebalances\{.*instance="([^"]+)".*\} (\S+) (\d+)$', line)
+        if m:
+            counts.setdefault(m.group(1), []).append((int(m.group(3)), float(m.group(2))))
+    t_add, t_end = tl.origin + s, tl.origin + r.end
+    for series in counts.values():  # every member counts the rebalance once it is over
+        before = [v for t, v in series if t < t_end]
+        after = [v for t, v in series if t >= t_end]
+        assert after and after[0] == (before[-1] if before else 0.0) + 1
+    new = [series for series in counts.values() if series[0][0] >= t_add]
+    assert len(new) == 1 and new[0][0][1] == 0.0  # the new worker's series starts from 0
