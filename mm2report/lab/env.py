@@ -224,7 +224,12 @@ def _java(state: LabState, jars: Path, main: str, args: list[str], *, heap: str,
 
 
 def _cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    """A random KRaft cluster id; never one starting with '-' (1 in 64 of them), which
+    kafka-storage's argument parser reads as an option (as Kafka's own Uuid.randomUuid avoids)."""
+    while True:
+        found = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not found.startswith("-"):
+            return found
 
 
 def start_broker(state: LabState, jars: Path, role: str) -> Proc:
