@@ -50,6 +50,8 @@ def lab_run(background_lab):
     source = open_source(params)
     truth = json.loads((out / "truth.json").read_text())
     analysis = evaluate(params, source)
+    # beside the truth, for the diagnosis of a mismatch once the lab is down
+    (out / "analysis.json").write_text(json.dumps(analysis.to_dict(), indent=1, default=str))
     ranges = {q: source.range(q, params.span.start, params.span.end)
               for q in RANGE_QUERIES if q not in NOT_IN_LAB}
     state = env.LabState.load(lab.directory)

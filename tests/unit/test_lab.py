@@ -154,3 +154,10 @@ def test_up_keeps_a_stopped_lab_aside_and_refuses_a_running_one(tmp_path, monkey
         assert env.down(lab) == ["child"] and child.wait(timeout=10) is not None
     finally:
         child.kill()
+
+
+def test_a_cluster_id_never_starts_with_a_dash(monkeypatch):
+    import uuid
+    ids = iter([uuid.UUID(bytes=b"\xf8" + bytes(15)), uuid.UUID(bytes=b"\x04" + bytes(15))])
+    monkeypatch.setattr(env.uuid, "uuid4", lambda: next(ids))
+    assert env._cluster_id() == "BAAAAAAAAAAAAAAAAAAAAA"  # the first, "-AAA…", was an option
