@@ -244,8 +244,8 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
     unknown = sum(p.availability.unknown_s for p in analysed.values())
     # MTTR, RTO and RPO are judged on the resilience phase and on natural incidents anywhere:
     # unknown time in any phase, and a campaign phase not analysed at all, may hide one
-    unread = sum(max(seconds(p.end) - seconds(p.start), 0.0)
-                 for n, p in campaign.phases.items() if n not in analysed)
+    unread_phases = {n: p for n, p in campaign.phases.items() if n not in analysed}
+    unread = sum(max(seconds(p.end) - seconds(p.start), 0.0) for p in unread_phases.values())
     judged = total + unread
     restore = restore_times(recovery_incidents(all_incidents), evidence,
                             known_share=(total - unknown) / judged if judged > 0 else 0.0)
@@ -267,7 +267,6 @@ def combine_phases(campaign: "Campaign", analysed: dict[str, PhaseAnalysis], ori
         else "no baseline window in the latency phase")
     # the worst of the steady and load phases is only known when every one was read: a phase
     # of the campaign left out of the analysis counts as a KPI not measured
-    unread_phases = [n for n, _ in campaign.phases.items() if n not in analysed]
     load_max = [p.latency.maximum for n, p in analysed.items() if n in LOAD_PHASES]
     load_max += _unread("latency_max", "ms",
                         [n for n in unread_phases if n in LOAD_PHASES or n == "capacity"])
