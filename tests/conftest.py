@@ -35,12 +35,6 @@ def require_binaries(*names: str) -> None:
 LAB_BINARIES = ("java", "mvn", "prometheus", "prometheus-alertmanager")
 
 
-def pytest_collection_modifyitems(session, config, items) -> None:
-    """The lab's tests last: they wait for its campaign, which the rest of the suite runs
-    beside (a stable sort keeps every other test in its order)."""
-    items.sort(key=lambda item: item.path.name == "test_lab.py")
-
-
 def pytest_collection_finish(session) -> None:
     """Whether the session runs the real MirrorMaker 2 lab's tests (tests/integration/
     test_lab.py): then its campaign starts with the session (:func:`background_lab`)."""
