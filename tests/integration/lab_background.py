@@ -3,31 +3,24 @@
 The campaign takes about 13 minutes of wall-clock time, nearly all of it spent waiting on real
 Kafka and MirrorMaker 2 (phases last as long as they last). It runs in a child process, with its
 own load generator (no share of the test process' GIL), from the first test of the session, so
-the rest of the suite runs meanwhile, at a lower CPU priority; test_lab.py then waits for it and
-analyses what it recorded. The Alertmanager's webhook lives in this process: the test reads the
-notifications.
+the rest of the suite runs meanwhile; test_lab.py then waits for it and analyses what it
+recorded. The Alertmanager's webhook lives in this process: the test reads the notifications.
 
-The child stops every process of the lab by PID when it fails, is terminated, or outlives the
-test session (killed without its teardown). After a successful campaign the lab stays up for
-the tests (they query its Prometheus), and the session's end stops it by PID, whatever the
-tests' outcome.
+The child stops every process of the lab by PID when it fails or is terminated; after a
+successful campaign the lab stays up for the tests (they query its Prometheus), and the
+session's end stops it by PID, whatever the tests' outcome.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 from mm2report.alerting.webhook import WebhookReceiver
 from mm2report.lab import env
 
-#: How much lower the test process' CPU priority is while the lab runs beside it.
-NICE = 10
 #: Longer than any campaign this machine ran (about 13 minutes, 17 under a load average of 12).
 TIMEOUT_S = 45 * 60
 
@@ -49,10 +42,6 @@ class BackgroundLab:
             self.proc = subprocess.Popen(
                 [sys.executable, str(Path(__file__)), str(self.directory), str(self.out),
                  self.hook.url], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        # The lab measures real time (task moves, latencies, a capacity under quota): the rest of
-        # the suite yields the CPU to it. The tests and what they start (servers, browsers,
-        # kernels) run at a lower priority from now on; the lab's child and its JVMs keep theirs.
-        os.nice(NICE)
         return self
 
     def wait(self) -> Path:
@@ -92,25 +81,12 @@ def _drive(directory: Path, out: Path, hook: str) -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
-    _orphan_watch()
     env.up(directory, line="4", profile="strimzi", progress=_say, alert_webhook=hook)
     try:
         campaign.run(directory, out, progress=_say)
     except BaseException:
         env.down(directory, quiet=True)
         raise
-
-
-def _orphan_watch() -> None:
-    """If the test session dies without its teardown (killed), stop the lab all the same."""
-    parent = os.getppid()
-
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(2)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    threading.Thread(target=watch, daemon=True).start()
 
 
 def _say(text: str) -> None:
