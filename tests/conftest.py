@@ -32,38 +32,6 @@ def require_binaries(*names: str) -> None:
         pytest.skip(message)
 
 
-LAB_BINARIES = ("java", "mvn", "prometheus", "prometheus-alertmanager")
-
-
-def pytest_collection_finish(session) -> None:
-    """Whether the session runs the real MirrorMaker 2 lab's tests (tests/integration/
-    test_lab.py): then its campaign starts with the session (:func:`background_lab`)."""
-    session.config.stash[_LAB_WANTED] = any(
-        item.path.name == "test_lab.py" for item in session.items)
-
-
-_LAB_WANTED = pytest.StashKey[bool]()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def background_lab(request, tmp_path_factory):
-    """The lab's mini-campaign (about 13 minutes of real time, mostly waiting on Kafka), started
-    in a child process at the session's first test so that the rest of the suite runs meanwhile;
-    stopped by PID at the session's end. None when no lab test runs or a binary is missing (the
-    lab's fixture then fails in CI, skips elsewhere)."""
-    if not request.config.stash.get(_LAB_WANTED, False) or any(
-            shutil.which(n) is None for n in LAB_BINARIES):
-        yield None
-        return
-    from integration.lab_background import BackgroundLab
-
-    lab = BackgroundLab(tmp_path_factory.mktemp("lab")).start()
-    try:
-        yield lab
-    finally:
-        lab.stop()
-
-
 @pytest.fixture(scope="session")
 def small_openmetrics(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("small") / "small.om"

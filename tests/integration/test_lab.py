@@ -1,8 +1,7 @@
 """The real MirrorMaker 2 lab: real Kafka, MM2, JMX exporter agent and a live Prometheus.
 
 One mini-campaign (Strimzi's rules and names on the newest Kafka 4.x Maven Central serves) runs
-on 127.0.0.1 in about 13 minutes, started with the session (tests/conftest.py, lab_background.py)
-while the rest of the suite runs; mm2report then analyses it from the live Prometheus and every
+on 127.0.0.1 in about 13 minutes; mm2report then analyses it from the live Prometheus and every
 number is compared with the truth computed from Kafka's own records (tests/integration/
 lab_accuracy.py). The other proven combination (connect-jmx on Kafka 3.9) is the recorded example
 ``parameters/lab.yml``, replayed offline by test_lab_recorded.py. Needs java and mvn: skipped on
@@ -19,15 +18,16 @@ import pytest
 import requests
 import yaml
 
-from conftest import LAB_BINARIES, require_binaries
+from conftest import require_binaries
 from .lab_accuracy import mismatches
 from mm2report.analyses.data import RANGE_QUERIES
 from mm2report.analyses.core import aggregate
 from mm2report.evaluate import evaluate
-from mm2report.lab import env
+from mm2report.lab import campaign, env
 from mm2report.params import load_campaign
 from mm2report.sources import open_source
 from mm2report.alerting import FAULT_RULES
+from mm2report.alerting.webhook import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 
@@ -36,31 +36,40 @@ NOT_IN_LAB = {"cert_expiry", "cert_expiry_by_target"}
 
 
 @pytest.fixture(scope="module")
-def lab_run(background_lab):
-    require_binaries(*LAB_BINARIES)
-    lab = background_lab  # running since the session's first test (tests/conftest.py)
-    out = lab.wait()
-    time.sleep(2 * env.SCRAPE)  # the last notifications on their way
-    lab.hook.save(out / "notifications.json")
-    params_file = out / "campaign.yml"
-    data = yaml.safe_load(params_file.read_text())
-    data["alerts"]["notifications"] = "notifications.json"
-    params_file.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    params = load_campaign(params_file)
-    source = open_source(params)
-    truth = json.loads((out / "truth.json").read_text())
-    analysis = evaluate(params, source)
-    # beside the truth, for the diagnosis of a mismatch once the lab is down
-    (out / "analysis.json").write_text(json.dumps(analysis.to_dict(), indent=1, default=str))
-    ranges = {q: source.range(q, params.span.start, params.span.end)
-              for q in RANGE_QUERIES if q not in NOT_IN_LAB}
-    state = env.LabState.load(lab.directory)
-    # when the lab's Prometheus itself fired each alert: its ALERTS series
-    fired = requests.get(f"{state.prometheus_url}/api/v1/query", params={
-        "query": f'ALERTS{{alertstate="firing"}}[{int(time.time() - truth_start(params)) + 60}s]',
-        "time": time.time()}, timeout=30).json()["data"]["result"]
-    return {"state": state, "out": out, "params": params, "truth": truth,
-            "analysis": analysis, "ranges": ranges, "hook": lab.hook, "alerts_series": fired}
+def lab_run(tmp_path_factory):
+    require_binaries("java", "mvn", "prometheus", "prometheus-alertmanager")
+    root = tmp_path_factory.mktemp("lab")
+    directory = root / "lab"
+    # the test's own endpoint: the lab's Alertmanager delivers the rule pack's alerts to it
+    hook = WebhookReceiver().start()
+    try:
+        state = env.up(directory, line="4", profile="strimzi", progress=lambda _: None,
+                       alert_webhook=hook.url)
+        out = campaign.run(directory, root / "campaign", progress=lambda _: None)
+        time.sleep(2 * env.SCRAPE)  # the last notifications on their way
+        hook.save(out / "notifications.json")
+        params_file = out / "campaign.yml"
+        data = yaml.safe_load(params_file.read_text())
+        data["alerts"]["notifications"] = "notifications.json"
+        params_file.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        params = load_campaign(params_file)
+        source = open_source(params)
+        truth = json.loads((out / "truth.json").read_text())
+        analysis = evaluate(params, source)
+        # beside the truth, for the diagnosis of a mismatch once the lab is down
+        (out / "analysis.json").write_text(json.dumps(analysis.to_dict(), indent=1, default=str))
+        ranges = {q: source.range(q, params.span.start, params.span.end)
+                  for q in RANGE_QUERIES if q not in NOT_IN_LAB}
+        # when the lab's Prometheus itself fired each alert: its ALERTS series
+        fired = requests.get(f"{state.prometheus_url}/api/v1/query", params={
+            "query": f'ALERTS{{alertstate="firing"}}[{int(time.time() - truth_start(params)) + 60}s]',
+            "time": time.time()}, timeout=30).json()["data"]["result"]
+        yield {"state": state, "out": out, "params": params, "truth": truth,
+               "analysis": analysis, "ranges": ranges, "hook": hook, "alerts_series": fired}
+    finally:
+        hook.stop()
+        stopped = env.down(directory) if (directory / "lab.json").exists() else []
+        assert isinstance(stopped, list)
 
 
 def truth_start(params) -> float:
