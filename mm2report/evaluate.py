@@ -101,7 +101,8 @@ def analyse_phase(campaign: "Campaign", data: PhaseData, *,
         tasks_running=r["tasks_running"], offered=r["offered_rate"], replicated=r["replicated_rate"],
         latency_max=r.get("latency_max"), lag=r.get("consumer_lag"), thresholds=th,
         expected_tasks=campaign.metrics.expected_tasks, tasks_total=r.get("tasks_total"),
-        up=r.get("up"), target_rate=r.get("target_rate"), start=start, end=end)
+        up=r.get("up"), target_rate=r.get("target_rate"), start=start, end=end,
+        completed=r.get("rebalances_completed"))
     found = incidents(timeline, events, phase=name)
     avail = availability(timeline, found, th.availability_pct)
     loss = _loss(campaign, data, start, end)

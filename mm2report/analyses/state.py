@@ -11,7 +11,9 @@ burst recoveries.
   already replicated, and nothing waits. The same skew when the load starts inside a step is
   no stall either: a step after one without load, where nothing waits and replication shows at
   the next reading (a stall that begins with the load is DOWN from that next reading);
-* ``UNKNOWN`` when the data needed to tell is missing (and nothing already proves ``DOWN``);
+* ``UNKNOWN`` when the data needed to tell is missing (and nothing already proves ``DOWN``).
+  A worker whose scrape failed (``up`` 0) while it stayed alive in the group (see
+  :func:`scrape_failures`) leaves the task count unknown, not short by its tasks;
 * ``DEGRADED`` when the highest replication latency exceeds the SLA latency or the consumer lag
   exceeds the lag threshold;
 * ``UP`` otherwise. ``DEGRADED`` counts as available time and is reported apart.
@@ -86,6 +88,59 @@ def _aligned(result: QueryResult | None, index: pd.DatetimeIndex) -> np.ndarray:
     return s.reindex(index).to_numpy(dtype="float64") if len(index) else np.array([])
 
 
+def _per_worker(result: QueryResult, names: list[str], index: pd.DatetimeIndex) -> dict:
+    """The readings of each worker of ``result`` on ``index``, keyed by its ``names`` labels
+    (the highest where one worker has several series)."""
+    frame = plausible(result.frame, result.name)
+    frame = frame[~frame.index.duplicated(keep="last")]
+    if frame.index.tz is None:
+        frame.index = frame.index.tz_localize("UTC")
+    levels = list(frame.columns.names) if isinstance(frame.columns, pd.MultiIndex) else []
+    if not set(names) <= set(levels):
+        return {}
+    out: dict[tuple, pd.Series] = {}
+    for col in frame.columns:
+        key = tuple(col[levels.index(n)] for n in names)
+        series = frame[col].reindex(index)
+        out[key] = series if key not in out else np.fmax(out[key], series)
+    return out
+
+
+def scrape_failures(up: QueryResult | None, completed: QueryResult | None,
+                    index: pd.DatetimeIndex) -> np.ndarray:
+    """Steps of ``index`` at which a worker's scrape failed although the worker stayed alive
+    with its tasks: Prometheus stores ``up`` 0, and none of the worker's series, when a scrape
+    times out (a busy JVM: the JMX exporter reads every MBean of the worker at each scrape),
+    exactly as when the worker is dead. The worker was alive when it answered just before and
+    just after with the same completed-rebalances count (``completed``): its JVM did not
+    restart (a restart counts again from 0) and it took part in no rebalance; and every other
+    worker that answered at both ends shows the same count too (the group moved no task). Its
+    task counts over those steps are then unknown, not 0. Without counter readings a failed
+    scrape cannot be told from a dead worker, and counts as one (a failure at a phase's edge
+    too)."""
+    out = np.zeros(len(index), bool)
+    if (up is None or completed is None or len(index) < 3 or not up.frame.shape[1]
+            or not completed.frame.shape[1] or not isinstance(completed.frame.columns, pd.MultiIndex)):
+        return out
+    names = list(completed.frame.columns.names)
+    ups = _per_worker(up, names, index)
+    counts = _per_worker(completed, names, index)
+    for key, u in ups.items():
+        c = counts.get(key)
+        if c is None:
+            continue
+        u = u.to_numpy(dtype="float64")
+        for a, b in runs(u == 0):
+            if a == 0 or b >= len(index) or u[a - 1] != 1 or u[b] != 1:
+                continue
+            ends = [(w.iloc[a - 1], w.iloc[b]) for w in counts.values()
+                    if not (np.isnan(w.iloc[a - 1]) and np.isnan(w.iloc[b]))]
+            if (not np.isnan(c.iloc[a - 1]) and c.iloc[a - 1] == c.iloc[b]
+                    and all(x == y for x, y in ends)):  # NaN at one end: cannot tell
+                out[a:b] = True
+    return out
+
+
 def service_states(
     *,
     tasks_running: QueryResult,
@@ -100,13 +155,19 @@ def service_states(
     target_rate: QueryResult | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    completed: QueryResult | None = None,
 ) -> StateTimeline:
     """Classify every step of ``(start, end]`` (default: the tasks query's range).
 
     ``target_rate`` (records written to the remote topics, from the target cluster's end
     offsets) stands in for the replicated rate where that one has no reading: when every task
     has just restarted, each task's counter is a new series with a single point, which gives
-    no rate for one step."""
+    no rate for one step.
+
+    ``up`` and ``completed`` (each worker's completed-rebalances counter) tell a failed scrape
+    of a live worker (:func:`scrape_failures`) from a dead worker: over such a failure the task
+    count and a replicated rate of 0 read by the other workers are unknown (the target's
+    written rate, when known, still tells whether records flow)."""
     start = start or tasks_running.start
     end = end or tasks_running.end
     step = tasks_running.step
@@ -136,6 +197,17 @@ def service_states(
         replicated_rate = np.where(np.isnan(replicated_rate), written, replicated_rate)
     latency = _aligned(latency_max, index)
     lag_records = _aligned(lag, index)
+    failed_scrape = scrape_failures(up, completed, index)
+    if failed_scrape.any():
+        with np.errstate(invalid="ignore"):
+            short = failed_scrape & ~(running >= (expected if expected is not None else np.inf))
+            running = np.where(short, np.nan, running)
+            unseen = failed_scrape & (replicated_rate == 0)
+        written_now = written if target_rate is not None else np.full(len(index), np.nan)
+        replicated_rate = np.where(unseen, written_now, replicated_rate)
+        notes.append(f"{int(failed_scrape.sum())} step(s) with a failed scrape of a live worker "
+                     "(same completed-rebalances count before and after): its task count "
+                     "unknown there, not 0")
     workers_dead = np.zeros(len(index), bool)
     if up is not None and up.frame.shape[1]:
         raw = up.frame.apply(pd.to_numeric, errors="coerce").astype("float64")
@@ -166,7 +238,7 @@ def service_states(
         flow_known = ~np.isnan(offered_rate) & ~np.isnan(replicated_rate)
         # no replication series at all while tasks are reported missing is part of tasks_down
         degraded = (latency > thresholds.sla_latency_ms) | (lag_records > thresholds.lag_records)
-    dead = workers_dead & np.isnan(running)
+    dead = workers_dead & np.isnan(running) & ~failed_scrape
     down = tasks_down | stalled | dead
     cause = np.where(dead, "workers", np.where(tasks_down & stalled, "tasks+stall",
                      np.where(tasks_down, "tasks", np.where(stalled, "stall", ""))))
@@ -175,7 +247,8 @@ def service_states(
                               np.where(degraded, State.DEGRADED.value, State.UP.value)))
     frame = pd.DataFrame({"state": state, "cause": cause, "tasks_running": running,
                           "offered_rate": offered_rate, "replicated_rate": replicated_rate,
-                          "latency_max_ms": latency, "lag_records": lag_records}, index=index)
+                          "latency_max_ms": latency, "lag_records": lag_records,
+                          "scrape_failed": failed_scrape}, index=index)
     evidence = tuple(Evidence.of(r, start, end) for r in
                      (tasks_running, offered, replicated, latency_max, lag) if r is not None)
     return StateTimeline(frame, step, expected, evidence, tuple(notes))
@@ -436,6 +509,10 @@ def rebalances(events: Sequence[EventRef], *, tasks_running: QueryResult, rebala
     the tasks it takes, which can stop them for less than a scrape step, so that every task
     count reads normal. Without counter readings the span of a join is unknown."""
     running = aggregate(tasks_running)
+    if timeline is not None and "scrape_failed" in timeline.frame:
+        # a live worker's failed scrape leaves the count unknown there (service_states)
+        failed = timeline.frame["scrape_failed"].reindex(running.index, fill_value=False)
+        running = running.mask(failed.astype(bool) & ~(running >= (expected_tasks or np.inf)))
     rebal = aggregate(rebalancing)
     rate = aggregate(replicated)
     if target_rate is not None:  # see service_states: a fresh counter has no rate yet

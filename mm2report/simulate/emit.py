@@ -11,6 +11,7 @@ connector's tasks, a non-replicated topic, JVM non-heap memory).
 
 from __future__ import annotations
 
+import zlib
 from typing import IO
 
 import numpy as np
@@ -24,10 +25,11 @@ WINDOW = 60  # Kafka's default sampled-stat window: 2 samples x 30 s
 HISTOGRAM_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, float("inf"))
 
 
-class _Scrapes:
-    """Scrape instants and which targets answered each scrape."""
+class Scrapes:
+    """Scrape instants and which targets answered each scrape (the ground truth reads the
+    same draws: a target's missed scrapes depend on the seed and the target's name only)."""
 
-    def __init__(self, sc: Scenario, tl: Timeline, rng):
+    def __init__(self, sc: Scenario, tl: Timeline):
         si = sc.scrape_interval
         # A scrape at instant e sees what happened before e: the state at the end of second
         # e - 1 (index t). Phase bounds then compare exactly with the ground truth.
@@ -42,13 +44,14 @@ class _Scrapes:
             s = span_of[g.phase].start + _seconds(g.at)
             gap |= (self.t + 1 >= s) & (self.t + 1 < s + _seconds(g.duration))
         self.gap = gap
-        self._rng = rng
+        self._seed = sc.seed
         self._p = sc.faults.missing_scrape_probability
         self._missing: dict[str, np.ndarray] = {}
 
     def answered(self, target: str) -> np.ndarray:
         if target not in self._missing:
-            miss = self._rng.random(len(self.t)) < self._p
+            rng = np.random.default_rng([self._seed, zlib.crc32(target.encode())])
+            miss = rng.random(len(self.t)) < self._p
             miss[[0, -1]] = False
             self._missing[target] = miss | self.gap
         return ~self._missing[target]
@@ -79,8 +82,7 @@ def worker_labels(w: int, identity: str = "instance") -> dict[str, str]:
 
 def write_metrics(sc: Scenario, tl: Timeline, out: IO[str]) -> int:
     """Write the campaign's metrics as OpenMetrics; return the number of samples."""
-    rng = np.random.default_rng(sc.seed + 1)
-    sc_ = _Scrapes(sc, tl, rng)
+    sc_ = Scrapes(sc, tl)
     om = OpenMetricsWriter(out)
     _mm2_partition_metrics(sc, tl, sc_, om)
     _worker_metrics(sc, tl, sc_, om)
@@ -101,7 +103,7 @@ def _partition_names(sc: Scenario) -> list[tuple[str, int]]:
     return [(topic, p) for topic in sc.topics.names for p in range(sc.topics.partitions)]
 
 
-def _mm2_partition_metrics(sc: Scenario, tl: Timeline, s: _Scrapes, om: OpenMetricsWriter) -> None:
+def _mm2_partition_metrics(sc: Scenario, tl: Timeline, s: Scrapes, om: OpenMetricsWriter) -> None:
     a, b = sc.cluster.source_alias, sc.cluster.target_alias
     t = s.t
     lat_max = _buckets(tl.lat_max, t, np.fmax.reduce, WINDOW)
@@ -144,7 +146,7 @@ def _mm2_partition_metrics(sc: Scenario, tl: Timeline, s: _Scrapes, om: OpenMetr
                        "partition": str(part)}, s.epoch[ok], lag[t[ok], p])
 
 
-def _worker_metrics(sc: Scenario, tl: Timeline, s: _Scrapes, om: OpenMetricsWriter) -> None:
+def _worker_metrics(sc: Scenario, tl: Timeline, s: Scrapes, om: OpenMetricsWriter) -> None:
     t = s.t
     source, checkpoint = _connector(sc), _connector(sc, "MirrorCheckpointConnector")
     counts = {"running": [], "total": [], "failed": []}
@@ -161,10 +163,15 @@ def _worker_metrics(sc: Scenario, tl: Timeline, s: _Scrapes, om: OpenMetricsWrit
     errors_cum = np.cumsum(tl.errors, axis=0)
     for w in range(tl.W):
         labels = worker_labels(w, sc.worker_label)
-        joined = tl.joined[t, w] & s.answered(f"worker-{w}")
+        # A scrape the worker did not answer is stored as Prometheus stores it: ``up`` 0 and
+        # none of its other series at that instant (a monitoring gap stores nothing at all).
+        answered = s.answered(f"worker-{w}")
+        scraped = tl.joined[t, w] & ~s.gap
+        joined = tl.joined[t, w] & answered
         alive = tl.alive[t, w] & joined
-        if joined.any():
-            om.series("up", labels, s.epoch[joined], tl.alive[t[joined], w].astype(float))
+        if scraped.any():
+            om.series("up", labels, s.epoch[scraped],
+                      (tl.alive[t[scraped], w] & answered[scraped]).astype(float))
         if not alive.any():
             continue
         ts, ti = s.epoch[alive], t[alive]
@@ -235,7 +242,7 @@ def _heap(sc: Scenario, tl: Timeline) -> np.ndarray:
     return base + saw
 
 
-def _exporter_metrics(sc: Scenario, tl: Timeline, s: _Scrapes, om: OpenMetricsWriter) -> None:
+def _exporter_metrics(sc: Scenario, tl: Timeline, s: Scrapes, om: OpenMetricsWriter) -> None:
     a = sc.cluster.source_alias
     t = s.t
     om.family("kafka_topic_partition_current_offset", "gauge")
@@ -258,7 +265,7 @@ def _exporter_metrics(sc: Scenario, tl: Timeline, s: _Scrapes, om: OpenMetricsWr
                "topic": "scratch", "partition": "0"}, s.epoch[ok], 5 * t[ok].astype(float))
 
 
-def _cert_metrics(sc: Scenario, tl: Timeline, s: _Scrapes, om: OpenMetricsWriter) -> None:
+def _cert_metrics(sc: Scenario, tl: Timeline, s: Scrapes, om: OpenMetricsWriter) -> None:
     om.family("probe_ssl_earliest_cert_expiry", "gauge")
     ok = s.answered("blackbox")
     for instance, days in (("primary-kafka-bootstrap:9093", 200), ("backup-kafka-bootstrap:9093", 150)):
@@ -266,7 +273,7 @@ def _cert_metrics(sc: Scenario, tl: Timeline, s: _Scrapes, om: OpenMetricsWriter
                   s.epoch[ok], np.full(int(ok.sum()), float(tl.origin + days * 86400)))
 
 
-def _probe_metrics(sc: Scenario, tl: Timeline, s: _Scrapes, om: OpenMetricsWriter) -> None:
+def _probe_metrics(sc: Scenario, tl: Timeline, s: Scrapes, om: OpenMetricsWriter) -> None:
     """A probe sends one record a second through partition 0 and histograms its latency."""
     latency_s = tl.lat_mean[:, 0] / 1000.0
     got = ~np.isnan(latency_s)

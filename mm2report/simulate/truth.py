@@ -18,7 +18,10 @@ Definitions (the analyses must measure the same things, to one query step):
   written by one partition in one second share that second's mean latency (the model's
   resolution), while the emitted window maxima use the oldest record of each second.
 * criterion 8 is INCONCLUSIVE as soon as the campaign has a monitoring gap (conservative: the
-  analyses may still read offsets at phase bounds outside the gap).
+  analyses may still read offsets at phase bounds outside the gap);
+* a scrape a live worker holding tasks did not answer leaves that step's task count unknown
+  (Prometheus stores ``up`` 0 and none of its series): the criteria that need every step of
+  a phase known (1, 2, 5, 6) are INCONCLUSIVE when their phase has one.
 """
 
 from __future__ import annotations
@@ -95,7 +98,7 @@ def compute(sc: Scenario, tl: Timeline, thresholds: Thresholds | None = None) ->
         "monitoring_gaps_s": int(gaps.sum()),
         "fault_conditions": _fault_conditions(sc, tl),
     }
-    truth["criteria"] = _criteria(sc, tl, truth, th, gaps)
+    truth["criteria"] = _criteria(sc, tl, truth, th, gaps, _unseen_tasks(sc, tl))
     return truth
 
 
@@ -105,6 +108,23 @@ def _gap_mask(sc: Scenario, tl: Timeline) -> np.ndarray:
     for g in sc.faults.monitoring_gaps:
         s = span_of[g.phase].start + _seconds(g.at)
         mask[s:s + _seconds(g.duration)] = True
+    return mask
+
+
+def _unseen_tasks(sc: Scenario, tl: Timeline) -> np.ndarray:
+    """Seconds whose task count no reading tells: the step before a scrape that a live worker
+    running tasks did not answer (the same draws as the emitted metrics)."""
+    from .emit import Scrapes
+
+    mask = np.zeros(tl.T, bool)
+    s = Scrapes(sc, tl)
+    for w in range(tl.W):
+        t = s.t[(s.t >= 0) & (s.t < tl.T)]
+        answered = s.answered(f"worker-{w}")[(s.t >= 0) & (s.t < tl.T)]
+        missed = t[~answered & ~s.gap[(s.t >= 0) & (s.t < tl.T)]
+                   & tl.alive[t, w] & (tl.assign[t] == w).any(axis=1)]
+        for end in missed:
+            mask[max(0, end - s.si + 1): end + 1] = True
     return mask
 
 
@@ -294,15 +314,17 @@ def _fault_conditions(sc: Scenario, tl: Timeline) -> list[dict]:
     return out
 
 
-def _criteria(sc, tl, truth, th: Thresholds, gaps: np.ndarray) -> dict[str, str]:
+def _criteria(sc, tl, truth, th: Thresholds, gaps: np.ndarray,
+              unseen: np.ndarray) -> dict[str, str]:
     phases, spans = truth["phases"], {s.name: s for s in tl.phases}
 
-    def gap_in(name):
+    def gap_in(name, every_step=False):
         s = spans.get(name)
-        return s is not None and gaps[s.start:s.end].any()
+        return s is not None and (gaps[s.start:s.end].any()
+                                  or every_step and unseen[s.start:s.end].any())
 
     def phase_ok(name, extra_ok=True):
-        if name not in phases or gap_in(name):
+        if name not in phases or gap_in(name, every_step=True):
             return "INCONCLUSIVE"
         p = phases[name]
         ok = p["downtime_s"] == 0 and p["lost"] == 0 and p["lag_max_records"] <= th.lag_records
@@ -328,7 +350,7 @@ def _criteria(sc, tl, truth, th: Thresholds, gaps: np.ndarray) -> dict[str, str]
     else:
         crit["5"] = phase_ok("soak", not leaking("soak"))
     res = [i for i in truth["incidents"] if _in_phase(i, phases.get("resilience"))]
-    if "resilience" not in phases or gap_in("resilience"):
+    if "resilience" not in phases or gap_in("resilience", every_step=True):
         crit["6"] = "INCONCLUSIVE"
     else:
         fast = all(i["duration_s"] < th.rto.total_seconds() for i in res)  # "RTO < 5 min"

@@ -1543,3 +1543,32 @@ def test_resilience_rto_bound_agrees_with_the_sla():
                     th.rto.total_seconds()).status
     assert sla is V.Status.FAIL  # 300 s is not < 5 min
     assert crit6 is sla
+
+
+def test_a_failed_scrape_of_a_live_worker_is_no_outage_but_a_dead_worker_is():
+    nan = np.nan
+    w1, w2 = (("instance", "w1:9404"), ("job", "mm2")), (("instance", "w2:9404"), ("job", "mm2"))
+    flow = [100] * 7
+
+    def states(up, counts):
+        completed = multi({(w1[0],): counts[0], (w2[0],): counts[1]})
+        tl = service_states(tasks_running=agg([4, 4, 2, 2, 4, 4, 4]), offered=agg(flow),
+                            replicated=agg(flow), latency_max=None, lag=None,
+                            thresholds=Thresholds(), expected_tasks=4,
+                            up=multi({w1: up[0], w2: up[1]}), completed=completed)
+        return list(tl.frame["state"])
+
+    # w2 misses two scrapes (up 0, its 2 tasks unseen) and answers again with the same count,
+    # and so does w1: the same JVM, no rebalance; its tasks' state is unknown, not DOWN
+    alive = ([1] * 7, [1, 1, 0, 0, 1, 1, 1])
+    same = ([3, 3, 3, 3, 3, 3, 3], [5, 5, nan, nan, 5, 5, 5])
+    assert states(alive, same) == ["UP", "UNKNOWN", "UNKNOWN", "UP", "UP", "UP"]
+    # w2 killed and restarted: its count starts again from 0 -> the tasks were down
+    restarted = ([3] * 7, [5, 5, nan, nan, 0, 1, 1])
+    assert states(alive, restarted) == ["UP", "DOWN", "DOWN", "UP", "UP", "UP"]
+    # the group rebalanced meanwhile (w1's count rose): the tasks moved, they were down
+    moved = ([3, 3, 3, 4, 4, 4, 4], [5, 5, nan, nan, 5, 5, 5])
+    assert states(alive, moved) == ["UP", "DOWN", "DOWN", "UP", "UP", "UP"]
+    # no counter readings: a failed scrape cannot be told from a dead worker
+    none = ([nan] * 7, [nan] * 7)
+    assert states(alive, none) == ["UP", "DOWN", "DOWN", "UP", "UP", "UP"]

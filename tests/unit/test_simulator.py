@@ -162,12 +162,25 @@ def test_a_short_soak_is_inconclusive():
     assert compute(sc, build(sc))["criteria"]["5"] == "INCONCLUSIVE"
 
 
-def test_missing_scrapes_drop_single_samples():
+def test_a_missed_scrape_of_a_live_worker_is_stored_as_prometheus_stores_it():
     sc = _faulty({"missing_scrape_probability": 0.05})
     tl = build(sc)
-    times = _samples(sc, tl, "up", 'kubernetes_pod_name="mm2-mirrormaker2-0"')
-    expected = (times[-1] - times[0]) // sc.scrape_interval + 1
-    assert 0.85 * expected < len(times) < expected  # some lost, most kept
+    pod = 'kubernetes_pod_name="mm2-mirrormaker2-0"'
+    out = io.StringIO()
+    write_metrics(sc, tl, out)
+    up: dict[int, float] = {}
+    tasks: set[int] = set()
+    for line in out.getvalue().splitlines():
+        if pod in line and line.startswith(("up{", "kafka_connect_worker_connector_running")):
+            value, at = line.rsplit(" ", 2)[1:]
+            (up.__setitem__(int(at), float(value)) if line.startswith("up{") else tasks.add(int(at)))
+    times = sorted(up)
+    assert times == list(range(times[0], times[-1] + 1, sc.scrape_interval))  # every scrape
+    worker = int(pod[-2])
+    alive = {at for at in times if tl.alive[at - tl.origin - 1, worker]}
+    failed = {at for at in alive if up[at] == 0}
+    assert 0 < len(failed) < 0.15 * len(alive)  # some failed, most answered
+    assert not failed & tasks and alive - failed <= tasks  # no task count where it failed
 
 
 def test_a_worker_added_joins_after_its_jvm_start_and_its_counters_tell_when():
