@@ -88,13 +88,20 @@ def _aligned(result: QueryResult | None, index: pd.DatetimeIndex) -> np.ndarray:
     return s.reindex(index).to_numpy(dtype="float64") if len(index) else np.array([])
 
 
+def _readings(result: QueryResult) -> pd.DataFrame:
+    """``result``'s frame with implausible readings as NaN, one row per instant (the last),
+    in time order, on UTC times."""
+    frame = plausible(result.frame, result.name)
+    frame = frame[~frame.index.duplicated(keep="last")].sort_index()
+    if frame.index.tz is None:
+        frame.index = frame.index.tz_localize("UTC")
+    return frame
+
+
 def _per_worker(result: QueryResult, names: list[str], index: pd.DatetimeIndex) -> dict:
     """The readings of each worker of ``result`` on ``index``, keyed by its ``names`` labels
     (the highest where one worker has several series)."""
-    frame = plausible(result.frame, result.name)
-    frame = frame[~frame.index.duplicated(keep="last")]
-    if frame.index.tz is None:
-        frame.index = frame.index.tz_localize("UTC")
+    frame = _readings(result)
     levels = list(frame.columns.names) if isinstance(frame.columns, pd.MultiIndex) else []
     if not set(names) <= set(levels):
         return {}
@@ -510,9 +517,9 @@ def rebalances(events: Sequence[EventRef], *, tasks_running: QueryResult, rebala
     count reads normal. Without counter readings the span of a join is unknown."""
     running = aggregate(tasks_running)
     if timeline is not None and "scrape_failed" in timeline.frame:
-        # a live worker's failed scrape leaves the count unknown there (service_states)
-        failed = timeline.frame["scrape_failed"].reindex(running.index, fill_value=False)
-        running = running.mask(failed.astype(bool) & ~(running >= (expected_tasks or np.inf)))
+        # the counts service_states left unknown at a live worker's failed scrape
+        blank = timeline.frame["scrape_failed"] & timeline.frame["tasks_running"].isna()
+        running = running.mask(blank.reindex(running.index, fill_value=False).astype(bool))
     rebal = aggregate(rebalancing)
     rate = aggregate(replicated)
     if target_rate is not None:  # see service_states: a fresh counter has no rate yet
@@ -551,10 +558,7 @@ def rebalance_counts(completed: QueryResult | None, at: datetime, end: datetime)
     is compared with its last reading."""
     if completed is None or completed.frame.shape[1] == 0:
         return pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC", name="ts"))
-    frame = plausible(completed.frame, completed.name)
-    frame = frame[~frame.index.duplicated(keep="last")].sort_index()
-    if frame.index.tz is None:
-        frame.index = frame.index.tz_localize("UTC")
+    frame = _readings(completed)
     upto = frame.index <= pd.Timestamp(at)
     seg = frame[~upto & (frame.index <= pd.Timestamp(end))]
     base = frame[upto].ffill().iloc[-1:].fillna(0.0) if upto.any() else \

@@ -118,11 +118,11 @@ def _unseen_tasks(sc: Scenario, tl: Timeline) -> np.ndarray:
 
     mask = np.zeros(tl.T, bool)
     s = Scrapes(sc, tl)
+    inside = (s.t >= 0) & (s.t < tl.T)
+    t, gap = s.t[inside], s.gap[inside]
     for w in range(tl.W):
-        t = s.t[(s.t >= 0) & (s.t < tl.T)]
-        answered = s.answered(f"worker-{w}")[(s.t >= 0) & (s.t < tl.T)]
-        missed = t[~answered & ~s.gap[(s.t >= 0) & (s.t < tl.T)]
-                   & tl.alive[t, w] & (tl.assign[t] == w).any(axis=1)]
+        answered = s.answered(f"worker-{w}")[inside]
+        missed = t[~answered & ~gap & tl.alive[t, w] & (tl.assign[t] == w).any(axis=1)]
         for end in missed:
             mask[max(0, end - s.si + 1): end + 1] = True
     return mask
